@@ -1,0 +1,120 @@
+// Diagnostics: every message a link produces, as data. The CLI prints them the way
+// wasm-ld does ("weld: error: ..."); the API hands them to the caller.
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  severity: Severity;
+  message: string;
+  /** Input file path (the archive path for archive members). */
+  file?: string;
+  /** Archive member name, when the problem is inside an archive member. */
+  member?: string;
+  /** Section name ("CODE", "linking", ".debug_info", ...). */
+  section?: string;
+  /** Byte offset inside the file (or archive member). */
+  offset?: number;
+  /** Symbol the message is about. */
+  symbol?: string;
+}
+
+export type DiagnosticDetails = Omit<Diagnostic, 'severity' | 'message'>;
+
+/** Thrown by link() and linkSync(): carries every diagnostic of the failed link. */
+export class LinkError extends Error {
+  readonly diagnostics: Diagnostic[];
+  readonly warnings: string[];
+
+  constructor(diagnostics: Diagnostic[]) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    super(errors.length ? errors.map((d) => d.message).join('\n') : 'link failed');
+    this.name = 'LinkError';
+    this.diagnostics = diagnostics;
+    this.warnings = diagnostics.filter((d) => d.severity === 'warning').map((d) => d.message);
+  }
+}
+
+/** Thrown internally to abandon a link once it cannot go on; turned into LinkError at the top. */
+export class StopLink extends Error {
+  constructor() {
+    super('link stopped');
+  }
+}
+
+/** An input the parser refused; carries the location for the diagnostic. */
+export class InputError extends Error {
+  constructor(
+    message: string,
+    readonly details: DiagnosticDetails,
+  ) {
+    super(message);
+  }
+}
+
+export class Diagnostics {
+  readonly all: Diagnostic[] = [];
+  /** Lines for stdout (--trace, --print-gc-sections, --verbose, --print-map). */
+  readonly out: string[] = [];
+  errorCount = 0;
+  errorLimit = 20;
+  fatalWarnings = false;
+  verbose = false;
+  /** Where messages go as they happen (the CLI streams them); null buffers them only. */
+  onMessage: ((d: Diagnostic) => void) | null = null;
+  onOut: ((line: string) => void) | null = null;
+  onLog: ((line: string) => void) | null = null;
+  readonly logs: string[] = [];
+
+  error(message: string, details: DiagnosticDetails = {}): void {
+    const d: Diagnostic = { severity: 'error', message, ...details };
+    this.all.push(d);
+    this.onMessage?.(d);
+    this.errorCount++;
+    if (this.errorLimit && this.errorCount >= this.errorLimit) {
+      const stop: Diagnostic = {
+        severity: 'error',
+        message: 'too many errors emitted, stopping now (use -error-limit=0 to see all errors)',
+      };
+      this.all.push(stop);
+      this.onMessage?.(stop);
+      throw new StopLink();
+    }
+  }
+
+  warn(message: string, details: DiagnosticDetails = {}): void {
+    if (this.fatalWarnings) return this.error(message, details);
+    const d: Diagnostic = { severity: 'warning', message, ...details };
+    this.all.push(d);
+    this.onMessage?.(d);
+  }
+
+  /** An error after which nothing sensible can follow. */
+  fatal(message: string, details: DiagnosticDetails = {}): never {
+    const d: Diagnostic = { severity: 'error', message, ...details };
+    this.all.push(d);
+    this.onMessage?.(d);
+    this.errorCount++;
+    throw new StopLink();
+  }
+
+  message(line: string): void {
+    this.out.push(line);
+    this.onOut?.(line);
+  }
+
+  /** --verbose lines; wasm-ld writes them to stderr with its name as prefix. */
+  log(line: string): void {
+    if (!this.verbose) return;
+    this.logs.push(line);
+    this.onLog?.(line);
+  }
+
+  /** Stops the link if any error was reported so far. */
+  checkpoint(): void {
+    if (this.errorCount) throw new StopLink();
+  }
+
+  warnings(): string[] {
+    return this.all.filter((d) => d.severity === 'warning').map((d) => d.message);
+  }
+}

@@ -1,0 +1,99 @@
+// --gc-sections (lld/wasm/MarkLive.cpp): mark what is reachable from the roots by following
+// relocations; everything else stays dead and is left out of the output.
+
+import * as W from '../input/wasm.js';
+import type { Context } from '../resolve/context.js';
+import type { InputChunk, ObjFile, Symbol } from '../resolve/model.js';
+
+export function markLive(ctx: Context): void {
+  if (!ctx.config.gcSections) return;
+  const queue: InputChunk[] = [];
+
+  const enqueueInitFunctions = (file: ObjFile) => {
+    for (const f of file.data.initFuncs) {
+      const sym = file.symbols[f.symbol]!;
+      if (!sym.isDiscarded()) enqueue(sym);
+    }
+  };
+  const enqueueRetainedSegments = (file: ObjFile) => {
+    for (const seg of file.segments)
+      if (seg.isRetained) {
+        seg.live = true;
+        queue.push(seg);
+      }
+  };
+  const enqueue = (sym: Symbol | null | undefined) => {
+    if (!sym || sym.isLive()) return;
+    const file = sym.file;
+    const markImplicitDeps = file !== null && !file.live && sym.isDefined();
+    sym.markLive();
+    if (markImplicitDeps) {
+      // The ctors of an object that becomes live are called by __wasm_call_ctors, which has
+      // no relocations: mark them by hand, and the object's retained segments.
+      enqueueInitFunctions(file!);
+      enqueueRetainedSegments(file!);
+    }
+    const chunk = sym.getChunk();
+    if (chunk) queue.push(chunk);
+  };
+
+  if (ctx.config.entry) enqueue(ctx.symtab.find(ctx.config.entry));
+  for (const sym of ctx.symtab.symbols) if (sym.isNoStrip() || isExported(ctx, sym)) enqueue(sym);
+  if (ctx.sym.callDtors) enqueue(ctx.sym.callDtors);
+  for (const obj of ctx.objectFiles)
+    if (obj.live) {
+      enqueueInitFunctions(obj);
+      enqueueRetainedSegments(obj);
+    }
+
+  while (queue.length) {
+    const c = queue.pop()!;
+    const file = c.file;
+    if (!file) continue;
+    const d = file.data;
+    for (let i = c.relocStart; i < c.relocEnd; i++) {
+      const type = d.relocType[i];
+      if (type === W.R_TYPE_INDEX_LEB) continue;
+      const sym = file.symbols[d.relocIndex[i]]!;
+      // Table relocations against stubs (null function pointers) keep nothing alive.
+      if (
+        (type === W.R_TABLE_INDEX_SLEB || type === W.R_TABLE_INDEX_SLEB64 || type === W.R_TABLE_INDEX_I32 || type === W.R_TABLE_INDEX_I64) &&
+        sym.isStub
+      )
+        continue;
+      enqueue(sym);
+    }
+  }
+
+  if (isCallCtorsLive(ctx)) ctx.sym.callCtors!.markLive();
+
+  if (ctx.config.printGcSections) {
+    const say = (what: { toString(): string }) => ctx.diag.message(`removing unused section ${what}`);
+    for (const obj of ctx.objectFiles) {
+      for (const c of obj.functions) if (!c.live) say(c);
+      for (const c of obj.segments) if (!c.live) say(c);
+      for (const g of obj.globals) if (!g.live) say(g);
+      for (const t of obj.tags) if (!t.live) say(t);
+      for (const t of obj.tables) if (!t.live) say(t);
+    }
+    for (const c of ctx.syntheticFunctions) if (!c.live) say(c);
+    for (const g of ctx.syntheticGlobals) if (!g.live) say(g);
+    for (const t of ctx.syntheticTables) if (!t.live) say(t);
+  }
+}
+
+function isCallCtorsLive(ctx: Context): boolean {
+  for (const file of ctx.objectFiles)
+    for (const f of file.data.initFuncs) {
+      const sym = file.symbols[f.symbol]!;
+      if (!sym.isDiscarded() && sym.isLive()) return true;
+    }
+  return false;
+}
+
+/** Symbol::isExported. */
+export function isExported(ctx: Context, sym: Symbol): boolean {
+  if (!sym.isDefined() || sym.isLocal()) return false;
+  if (ctx.config.exportAll || (ctx.config.exportDynamic && !sym.isHidden())) return true;
+  return sym.isExportedExplicit();
+}

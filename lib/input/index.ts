@@ -1,0 +1,214 @@
+// createFiles/addFile: turns the command line's file arguments into ObjFiles (eager objects and
+// lazy archive members), with wasm-ld's search rules and messages.
+
+import { dirname, extname, isAbsolute, join } from 'node:path';
+import { InputError, type Diagnostics } from '../diag.js';
+import type { FileDirective, LinkOptions } from '../options/index.js';
+import type { FileSystem } from '../options/rsp.js';
+import { ObjFile } from '../resolve/model.js';
+import { isArchive, readArchive, type ArchiveMember } from './archive.js';
+import { isWasmObject, parseObject, scanDefinedSymbols, type ObjectData } from './object.js';
+
+/** What a link may keep between links: parsed objects and archive tables. */
+export interface InputCache {
+  /** Reads a file (via the cache when unchanged). */
+  read(fs: FileSystem, path: string): { bytes: Uint8Array; key: string } | { error: string };
+  object(key: string, make: () => ObjectData): ObjectData;
+  lazyNames(key: string, make: () => string[]): string[];
+  archive(key: string, make: () => ArchiveMember[]): ArchiveMember[];
+}
+
+/** A cache that lives for one link. */
+export function oneShotCache(): InputCache {
+  const objects = new Map<string, ObjectData>();
+  const names = new Map<string, string[]>();
+  const archives = new Map<string, ArchiveMember[]>();
+  return {
+    read(fs, path) {
+      const r = fs.read(path);
+      return 'error' in r ? r : { bytes: r.bytes, key: path };
+    },
+    object(key, make) {
+      let o = objects.get(key);
+      if (!o) objects.set(key, (o = make()));
+      return o;
+    },
+    lazyNames(key, make) {
+      let n = names.get(key);
+      if (!n) names.set(key, (n = make()));
+      return n;
+    },
+    archive(key, make) {
+      let a = archives.get(key);
+      if (!a) archives.set(key, (a = make()));
+      return a;
+    },
+  };
+}
+
+function isBitcode(b: Uint8Array, start = 0): boolean {
+  return (
+    (b.length - start >= 4 && b[start] === 0x42 && b[start + 1] === 0x43 && b[start + 2] === 0xc0 && b[start + 3] === 0xde) ||
+    (b.length - start >= 4 && b[start] === 0xde && b[start + 1] === 0xc0 && b[start + 2] === 0x17 && b[start + 3] === 0x0b)
+  );
+}
+
+function startsWithText(b: Uint8Array, s: string): boolean {
+  if (b.length < s.length) return false;
+  for (let i = 0; i < s.length; i++) if (b[i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+export class InputLoader {
+  readonly files: ObjFile[] = [];
+  private inWholeArchive = false;
+  private inLib = false;
+  private isStatic = true;
+
+  constructor(
+    private readonly config: LinkOptions,
+    private readonly cwd: string,
+    private readonly fs: FileSystem,
+    private readonly diag: Diagnostics,
+    private readonly cache: InputCache,
+  ) {}
+
+  private abs(p: string): string {
+    return isAbsolute(p) ? p : join(this.cwd, p);
+  }
+
+  createFiles(): void {
+    for (const d of this.config.files) this.directive(d);
+    if (this.files.length === 0 && this.diag.errorCount === 0) this.diag.error('no input files');
+  }
+
+  private directive(d: FileDirective): void {
+    switch (d.kind) {
+      case 'input':
+        this.addFile(d.path);
+        break;
+      case 'library':
+        this.addLibrary(d.name);
+        break;
+      case 'whole-archive':
+        this.inWholeArchive = d.on;
+        break;
+      case 'start-lib':
+        if (this.inLib) this.diag.error('nested --start-lib');
+        this.inLib = true;
+        break;
+      case 'end-lib':
+        if (!this.inLib) this.diag.error('stray --end-lib');
+        this.inLib = false;
+        break;
+      case 'static':
+        this.isStatic = d.on;
+        break;
+    }
+  }
+
+  private findFile(dir: string, name: string): string | undefined {
+    const p = join(dir, name);
+    return this.fs.exists(this.abs(p)) ? p : undefined;
+  }
+
+  private addLibrary(name: string): void {
+    let found: string | undefined;
+    if (name.startsWith(':')) {
+      for (const dir of this.config.searchPaths) if ((found = this.findFile(dir, name.slice(1)))) break;
+    } else {
+      for (const dir of this.config.searchPaths) {
+        if (!this.isStatic && (found = this.findFile(dir, `lib${name}.so`))) break;
+        if ((found = this.findFile(dir, `lib${name}.a`))) break;
+      }
+    }
+    if (found) this.addFile(found);
+    else this.diag.error(`unable to find library -l${name}`);
+  }
+
+  /** Reads a `.imports` side file: symbols allowed to stay undefined. */
+  readImportFile(path: string): void {
+    const r = this.cache.read(this.fs, this.abs(path));
+    if ('error' in r) {
+      this.diag.error(`cannot open ${path}: ${r.error}`, { file: path });
+      return;
+    }
+    for (const line of new TextDecoder().decode(r.bytes).split('\n')) {
+      const l = line.replace(/\r$/, '');
+      if (l) this.config.allowUndefinedSymbols.add(l);
+    }
+  }
+
+  addFile(path: string): void {
+    this.diag.log(`Loading: ${path}`);
+    const r = this.cache.read(this.fs, this.abs(path));
+    if ('error' in r) {
+      this.diag.error(`cannot open ${path}: ${r.error}`, { file: path });
+      return;
+    }
+    const buf = r.bytes;
+    if (isArchive(buf)) {
+      const importFile = path.slice(0, path.length - extname(path).length) + '.imports';
+      if (this.fs.exists(this.abs(importFile))) this.readImportFile(importFile);
+      const members = this.cache.archive(r.key, () =>
+        readArchive(path, buf, (name) => {
+          const mp = isAbsolute(name) ? name : join(dirname(this.abs(path)), name);
+          const mr = this.fs.read(mp);
+          if ('error' in mr) throw new InputError(`${path}: could not get the buffer for a child of the archive: ${name}: ${mr.error}`, { file: path, member: name });
+          return mr.bytes;
+        }),
+      );
+      for (const m of members) {
+        const mkey = `${r.key}(${m.headerOffset})`;
+        if (isBitcode(m.buf, m.start)) {
+          this.diag.error(`${path}(${m.name}): LTO/bitcode is not supported by weld`, { file: path, member: m.name });
+          continue;
+        }
+        if (!isWasmObject(m.buf, m.start, m.end)) {
+          if (this.inWholeArchive) this.diag.error(`${path}: archive member '${m.name}' is neither Wasm object file nor LLVM bitcode`, { file: path, member: m.name });
+          else this.diag.warn(`${path}: archive member '${m.name}' is neither Wasm object file nor LLVM bitcode`, { file: path, member: m.name });
+          continue;
+        }
+        const ctx = { file: path, member: m.name };
+        const display = `${path}(${m.name})`;
+        const file = new ObjFile(
+          m.name,
+          path,
+          !this.inWholeArchive,
+          () => this.cache.object(mkey, () => parseObject(m.buf, m.start, m.end, ctx, display)),
+          () => this.cache.lazyNames(mkey, () => scanDefinedSymbols(m.buf, m.start, m.end, ctx)),
+        );
+        // --whole-archive members are live like command-line objects.
+        if (this.inWholeArchive) file.live = true;
+        this.files.push(file);
+      }
+      return;
+    }
+    if (isWasmObject(buf, 0, buf.length)) {
+      const ctx = { file: path };
+      const file = new ObjFile(
+        path,
+        '',
+        this.inLib,
+        () => this.cache.object(r.key, () => parseObject(buf, 0, buf.length, ctx, path)),
+        () => this.cache.lazyNames(r.key, () => scanDefinedSymbols(buf, 0, buf.length, ctx)),
+      );
+      if (this.isStatic && !this.inLib && file.data.isShared) {
+        this.diag.error(`attempted static link of dynamic object ${path}`, { file: path });
+        return;
+      }
+      this.files.push(file);
+      return;
+    }
+    if (isBitcode(buf)) {
+      this.diag.error(`${path}: LTO/bitcode is not supported by weld (compile without -flto)`, { file: path });
+      return;
+    }
+    if (startsWithText(buf, '#STUB')) {
+      this.diag.error(`${path}: stub libraries (#STUB) are not supported by weld yet`, { file: path });
+      return;
+    }
+    this.diag.error(`unknown file type: ${path}`, { file: path });
+  }
+}
+

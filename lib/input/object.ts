@@ -1,0 +1,998 @@
+// Parses a relocatable wasm object (tool-conventions Linking.md, metadata version 2) into an
+// immutable ObjectData: everything a link needs, relocations in typed arrays. ObjectData holds
+// no per-link state, so a Linker can keep it and reuse it across links.
+
+import { Reader, type ReadContext } from './reader.js';
+import * as W from './wasm.js';
+
+const latin1 = new TextDecoder('latin1');
+
+export interface FuncType {
+  /** The type's encoding (0x60, params, results) as a latin1 string: identity for deduplication. */
+  key: string;
+  params: number[];
+  results: number[];
+}
+
+export interface Limits {
+  flags: number;
+  min: number;
+  max: number;
+}
+
+export interface GlobalType {
+  valType: number;
+  mutable: boolean;
+}
+
+export interface TableType {
+  elemType: number;
+  limits: Limits;
+}
+
+/** A constant expression; MVP ones are re-encoded the way LLVM does, extended ones copied. */
+export interface InitExpr {
+  opcode: number;
+  /** i32/i64 constant, global index, or the raw bits of f32/f64 (as 2 uint32 for f64). */
+  value: number;
+  valueHi: number;
+  extended: boolean;
+  /** Absolute byte range of the whole expression (including `end`). */
+  start: number;
+  end: number;
+}
+
+export interface ObjImport {
+  module: string;
+  field: string;
+  kind: number;
+  typeIndex: number;
+  global?: GlobalType;
+  table?: TableType;
+  memory?: Limits;
+}
+
+export interface ObjGlobal {
+  type: GlobalType;
+  init: InitExpr;
+}
+
+export interface DataSegment {
+  flags: number;
+  memIndex: number;
+  init: InitExpr | null;
+  /** Absolute offset of the segment's bytes. */
+  dataStart: number;
+  size: number;
+  /** Offset of the segment's bytes inside the DATA section contents (reloc offsets are relative to it). */
+  sectionOffset: number;
+  name: string;
+  alignment: number;
+  linkingFlags: number;
+  comdat: number;
+}
+
+export interface CustomSection {
+  name: string;
+  /** Index of the section in the module. */
+  index: number;
+  /** Absolute offset of the contents after the name. */
+  start: number;
+  size: number;
+  comdat: number;
+  /** Reloc range in the object's reloc arrays. */
+  relocStart: number;
+  relocEnd: number;
+}
+
+export interface ObjSymbol {
+  kind: number;
+  flags: number;
+  name: string;
+  /** Element index (function/global/tag/table), segment index (data) or section index (section). */
+  index: number;
+  offset: number;
+  size: number;
+  importModule?: string;
+  importName?: string;
+}
+
+export interface Comdat {
+  name: string;
+}
+
+export interface InitFunc {
+  priority: number;
+  symbol: number;
+}
+
+export interface ProducerField {
+  name: string;
+  values: [string, string][];
+}
+
+export interface ObjectData {
+  /** Display name as wasm-ld prints it: "foo.o" or "libfoo.a(foo.o)". */
+  name: string;
+  buf: Uint8Array;
+  /** Offset of the object inside buf (non-zero for archive members). */
+  base: number;
+  types: FuncType[];
+  imports: ObjImport[];
+  numImportedFunctions: number;
+  numImportedGlobals: number;
+  numImportedTables: number;
+  numImportedTags: number;
+  funcImports: number[];
+  globalImports: number[];
+  tableImports: number[];
+  tagImports: number[];
+  /** Type index of each defined function. */
+  funcTypes: Uint32Array;
+  /** Absolute start of the CODE section contents (after id and size). */
+  codeStart: number;
+  /** Offset of each function (at its size LEB) in the CODE contents. */
+  funcOffset: Uint32Array;
+  /** Size of each function including its size LEB. */
+  funcSize: Uint32Array;
+  /** Length of each function's size LEB (FUNCTION_OFFSET relocations are relative to what follows). */
+  funcCodeOffset: Uint8Array;
+  funcComdat: Int32Array;
+  /** Symbol name of the first symbol that defines each function ("" if none). */
+  funcSymbolName: string[];
+  funcDebugName: (string | undefined)[];
+  funcExportName: (string | undefined)[];
+  tables: TableType[];
+  memories: Limits[];
+  globals: ObjGlobal[];
+  globalSymbolName: string[];
+  tagTypes: number[];
+  segments: DataSegment[];
+  customSections: CustomSection[];
+  symbols: ObjSymbol[];
+  initFuncs: InitFunc[];
+  comdats: Comdat[];
+  /** Relocations of the whole object; CODE ones come first, sorted by offset per section. */
+  relocType: Uint8Array;
+  relocOffset: Uint32Array;
+  relocIndex: Uint32Array;
+  relocAddend: Float64Array;
+  codeRelocStart: number;
+  codeRelocEnd: number;
+  dataRelocStart: number;
+  dataRelocEnd: number;
+  /** "Called directly" (target of a FUNCTION_INDEX_LEB anywhere): per symbol. */
+  calledDirectly: Uint8Array;
+  features: { prefix: number; name: string }[];
+  producers: ProducerField[];
+  hasLinking: boolean;
+  isShared: boolean;
+  is64: boolean;
+  totalSize: number;
+}
+
+interface RawReloc {
+  target: number;
+  count: number;
+  at: number;
+  sub: Reader;
+}
+
+function readValType(r: Reader): number {
+  const at = r.pos;
+  const t = r.u8();
+  switch (t) {
+    case W.TYPE_I32:
+    case W.TYPE_I64:
+    case W.TYPE_F32:
+    case W.TYPE_F64:
+    case W.TYPE_V128:
+    case W.TYPE_FUNCREF:
+    case W.TYPE_EXTERNREF:
+    case W.TYPE_EXNREF:
+      return t;
+    default:
+      return r.fail(`file has unmodeled reference or GC types (value type 0x${t.toString(16)})`, at);
+  }
+}
+
+function readLimits(r: Reader): Limits {
+  const flags = r.uleb32();
+  const is64 = (flags & W.LIMITS_IS_64) !== 0;
+  const min = is64 ? r.uleb64() : r.uleb32();
+  let max = 0;
+  if (flags & W.LIMITS_HAS_MAX) max = is64 ? r.uleb64() : r.uleb32();
+  if (flags & W.LIMITS_HAS_PAGE_SIZE) r.uleb32();
+  return { flags, min, max };
+}
+
+function readTableType(r: Reader): TableType {
+  const elemType = readValType(r);
+  if (elemType !== W.TYPE_FUNCREF && elemType !== W.TYPE_EXTERNREF && elemType !== W.TYPE_EXNREF)
+    r.fail('invalid table element type');
+  return { elemType, limits: readLimits(r) };
+}
+
+function readInitExpr(r: Reader): InitExpr {
+  const start = r.pos;
+  const opcode = r.u8();
+  let value = 0;
+  let valueHi = 0;
+  switch (opcode) {
+    case W.OP_I32_CONST:
+      value = r.sleb(32);
+      break;
+    case W.OP_I64_CONST:
+      value = r.sleb(64);
+      break;
+    case W.OP_F32_CONST:
+      value = r.u32le();
+      break;
+    case W.OP_F64_CONST:
+      value = r.u32le();
+      valueHi = r.u32le();
+      break;
+    case W.OP_GLOBAL_GET:
+      value = r.uleb32();
+      break;
+    case W.OP_REF_NULL:
+      value = readValType(r);
+      break;
+    default:
+      r.pos = start;
+      return readExtendedInitExpr(r, start);
+  }
+  if (r.u8() !== W.OP_END) {
+    r.pos = start;
+    return readExtendedInitExpr(r, start);
+  }
+  return { opcode, value, valueHi, extended: false, start, end: r.pos };
+}
+
+function readExtendedInitExpr(r: Reader, start: number): InitExpr {
+  for (;;) {
+    const at = r.pos;
+    const op = r.u8();
+    switch (op) {
+      case W.OP_I32_CONST:
+        r.sleb(32);
+        break;
+      case W.OP_I64_CONST:
+        r.sleb(64);
+        break;
+      case W.OP_GLOBAL_GET:
+        r.uleb32();
+        break;
+      case 0x6a: // i32.add
+      case 0x6b: // i32.sub
+      case 0x6c: // i32.mul
+      case 0x7c: // i64.add
+      case 0x7d: // i64.sub
+      case 0x7e: // i64.mul
+        break;
+      case W.OP_END:
+        return { opcode: 0, value: 0, valueHi: 0, extended: true, start, end: r.pos };
+      default:
+        r.fail(`invalid opcode in init_expr: 0x${op.toString(16)}`, at);
+    }
+  }
+}
+
+/** Skips an object's sections to its "linking" custom section; undefined if there is none. */
+function findLinking(buf: Uint8Array, start: number, end: number, ctx: ReadContext): Reader | undefined {
+  const r = new Reader(buf, start + 8, end, start, ctx);
+  while (!r.atEnd) {
+    const id = r.u8();
+    const size = r.uleb32();
+    const body = r.sub(size);
+    if (id === W.SEC_CUSTOM && body.rawStr() === 'linking') return body;
+  }
+  return undefined;
+}
+
+/**
+ * The names of the defined, non-local symbols of an object: what an archive member offers
+ * before it is extracted. Reads only the linking section's symbol table.
+ */
+export function scanDefinedSymbols(buf: Uint8Array, start: number, end: number, ctx: ReadContext): string[] {
+  const out: string[] = [];
+  const link = findLinking(buf, start, end, { ...ctx, section: 'linking' });
+  if (!link) return out;
+  link.uleb32(); // version: checked when the member is parsed for real
+  while (!link.atEnd) {
+    const type = link.u8();
+    const len = link.uleb32();
+    const sub = link.sub(len);
+    if (type !== W.LINK_SYMBOL_TABLE) continue;
+    const count = sub.count('symbol');
+    for (let i = 0; i < count; i++) {
+      const kind = sub.u8();
+      const flags = sub.uleb32();
+      const defined = (flags & W.SYM_UNDEFINED) === 0;
+      let name: string | undefined;
+      switch (kind) {
+        case W.SYMTAB_FUNCTION:
+        case W.SYMTAB_GLOBAL:
+        case W.SYMTAB_TAG:
+        case W.SYMTAB_TABLE:
+          sub.uleb32();
+          if (defined || flags & W.SYM_EXPLICIT_NAME) name = sub.str();
+          break;
+        case W.SYMTAB_DATA:
+          name = sub.str();
+          if (defined) {
+            sub.uleb32();
+            sub.uleb64();
+            sub.uleb64();
+          }
+          break;
+        case W.SYMTAB_SECTION:
+          sub.uleb32();
+          break;
+        default:
+          sub.fail(`invalid symbol type: ${kind}`);
+      }
+      if (defined && name !== undefined && (flags & W.SYM_BINDING_MASK) !== W.SYM_BINDING_LOCAL) out.push(name);
+    }
+  }
+  return out;
+}
+
+export function isWasmObject(buf: Uint8Array, start: number, end: number): boolean {
+  return end - start >= 4 && buf[start] === 0 && buf[start + 1] === 0x61 && buf[start + 2] === 0x73 && buf[start + 3] === 0x6d;
+}
+
+/** Parses and validates an object. Throws InputError on anything malformed. */
+export function parseObject(buf: Uint8Array, start: number, end: number, ctx: ReadContext, displayName: string): ObjectData {
+  const r = new Reader(buf, start, end, start, ctx);
+  if (end - start < 8) r.fail('file too small to be a wasm object');
+  for (let i = 0; i < 4; i++) if (buf[start + i] !== W.WASM_MAGIC[i]) r.fail('not a wasm file (bad magic)', start);
+  r.pos = start + 4;
+  const version = r.u32le();
+  if (version !== 1) r.fail(`invalid version number: ${version}`, start + 4);
+
+  const o: ObjectData = {
+    name: displayName,
+    buf,
+    base: start,
+    types: [],
+    imports: [],
+    numImportedFunctions: 0,
+    numImportedGlobals: 0,
+    numImportedTables: 0,
+    numImportedTags: 0,
+    funcImports: [],
+    globalImports: [],
+    tableImports: [],
+    tagImports: [],
+    funcTypes: new Uint32Array(0),
+    codeStart: 0,
+    funcOffset: new Uint32Array(0),
+    funcSize: new Uint32Array(0),
+    funcCodeOffset: new Uint8Array(0),
+    funcComdat: new Int32Array(0),
+    funcSymbolName: [],
+    funcDebugName: [],
+    funcExportName: [],
+    tables: [],
+    memories: [],
+    globals: [],
+    globalSymbolName: [],
+    tagTypes: [],
+    segments: [],
+    customSections: [],
+    symbols: [],
+    initFuncs: [],
+    comdats: [],
+    relocType: new Uint8Array(0),
+    relocOffset: new Uint32Array(0),
+    relocIndex: new Uint32Array(0),
+    relocAddend: new Float64Array(0),
+    codeRelocStart: 0,
+    codeRelocEnd: 0,
+    dataRelocStart: 0,
+    dataRelocEnd: 0,
+    calledDirectly: new Uint8Array(0),
+    features: [],
+    producers: [],
+    hasLinking: false,
+    isShared: false,
+    is64: false,
+    totalSize: end - start,
+  };
+
+  // Section bookkeeping: id and content range per section index.
+  const secIds: number[] = [];
+  const secStarts: number[] = [];
+  const secSizes: number[] = [];
+  const secNames: string[] = [];
+  const relocSecs: RawReloc[] = [];
+  const sectionComdats: [number, number][] = [];
+  let codeIndex = -1;
+  let dataIndex = -1;
+  let dataCount = -1;
+  let lastKnownId = 0;
+  let funcCount = 0;
+  let sawFunctionSection = false;
+  const sectionOrder = [0, 1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
+
+  while (!r.atEnd) {
+    const headerAt = r.pos;
+    r.ctx = ctx;
+    const id = r.u8();
+    const size = r.uleb32();
+    const body = r.sub(size);
+    const index = secIds.length;
+    if (id > W.SEC_TAG) r.fail(`invalid section type: ${id}`, headerAt);
+    let name = W.SECTION_NAMES[id];
+    if (id !== W.SEC_CUSTOM) {
+      const ord = sectionOrder.indexOf(id);
+      if (ord <= lastKnownId) r.fail(`out of order section type: ${id}`, headerAt);
+      lastKnownId = ord;
+    }
+    body.ctx = { ...ctx, section: name };
+    if (id === W.SEC_CUSTOM) {
+      name = body.str();
+      body.ctx = { ...ctx, section: name };
+    }
+    secIds.push(id);
+    secStarts.push(body.pos);
+    secSizes.push(body.end - body.pos);
+    secNames.push(name);
+
+    switch (id) {
+      case W.SEC_TYPE: {
+        const n = body.count('type');
+        for (let i = 0; i < n; i++) {
+          const at = body.pos;
+          const form = body.u8();
+          if (form !== 0x60) body.fail(`file has unmodeled reference or GC types (type form 0x${form.toString(16)})`, at);
+          const params: number[] = [];
+          const np = body.count('param');
+          for (let j = 0; j < np; j++) params.push(readValType(body));
+          const results: number[] = [];
+          const nr = body.count('result');
+          for (let j = 0; j < nr; j++) results.push(readValType(body));
+          o.types.push({ key: latin1.decode(buf.subarray(at, body.pos)), params, results });
+        }
+        break;
+      }
+      case W.SEC_IMPORT: {
+        const n = body.count('import');
+        for (let i = 0; i < n; i++) {
+          const module = body.str();
+          const field = body.str();
+          const at = body.pos;
+          const kind = body.u8();
+          const imp: ObjImport = { module, field, kind, typeIndex: 0 };
+          switch (kind) {
+            case W.EXTERNAL_FUNCTION:
+              imp.typeIndex = body.uleb32();
+              if (imp.typeIndex >= o.types.length) body.fail(`invalid function type index ${imp.typeIndex}`, at);
+              o.funcImports.push(o.imports.length);
+              break;
+            case W.EXTERNAL_GLOBAL: {
+              const valType = readValType(body);
+              const mut = body.u8();
+              if (mut > 1) body.fail('invalid global mutability', at);
+              imp.global = { valType, mutable: mut === 1 };
+              o.globalImports.push(o.imports.length);
+              break;
+            }
+            case W.EXTERNAL_MEMORY:
+              imp.memory = readLimits(body);
+              if (imp.memory.flags & W.LIMITS_IS_64) o.is64 = true;
+              break;
+            case W.EXTERNAL_TABLE:
+              imp.table = readTableType(body);
+              o.tableImports.push(o.imports.length);
+              break;
+            case W.EXTERNAL_TAG: {
+              if (body.u8() !== 0) body.fail('invalid tag attribute', at);
+              imp.typeIndex = body.uleb32();
+              if (imp.typeIndex >= o.types.length) body.fail(`invalid tag type index ${imp.typeIndex}`, at);
+              o.tagImports.push(o.imports.length);
+              break;
+            }
+            default:
+              body.fail(`unexpected import kind: ${kind}`, at);
+          }
+          o.imports.push(imp);
+        }
+        o.numImportedFunctions = o.funcImports.length;
+        o.numImportedGlobals = o.globalImports.length;
+        o.numImportedTables = o.tableImports.length;
+        o.numImportedTags = o.tagImports.length;
+        break;
+      }
+      case W.SEC_FUNCTION: {
+        sawFunctionSection = true;
+        funcCount = body.count('function');
+        o.funcTypes = new Uint32Array(funcCount);
+        for (let i = 0; i < funcCount; i++) {
+          const at = body.pos;
+          const t = body.uleb32();
+          if (t >= o.types.length) body.fail(`invalid function type index ${t}`, at);
+          o.funcTypes[i] = t;
+        }
+        o.funcSymbolName = new Array<string>(funcCount).fill('');
+        o.funcDebugName = new Array(funcCount);
+        o.funcExportName = new Array(funcCount);
+        o.funcComdat = new Int32Array(funcCount).fill(-1);
+        break;
+      }
+      case W.SEC_TABLE: {
+        const n = body.count('table');
+        for (let i = 0; i < n; i++) o.tables.push(readTableType(body));
+        break;
+      }
+      case W.SEC_MEMORY: {
+        const n = body.count('memory');
+        for (let i = 0; i < n; i++) {
+          const lim = readLimits(body);
+          if (lim.flags & W.LIMITS_IS_64) o.is64 = true;
+          o.memories.push(lim);
+        }
+        break;
+      }
+      case W.SEC_TAG: {
+        const n = body.count('tag');
+        for (let i = 0; i < n; i++) {
+          const at = body.pos;
+          if (body.u8() !== 0) body.fail('invalid tag attribute', at);
+          const t = body.uleb32();
+          if (t >= o.types.length) body.fail(`invalid tag type index ${t}`, at);
+          o.tagTypes.push(t);
+        }
+        break;
+      }
+      case W.SEC_GLOBAL: {
+        const n = body.count('global');
+        for (let i = 0; i < n; i++) {
+          const valType = readValType(body);
+          const at = body.pos;
+          const mut = body.u8();
+          if (mut > 1) body.fail('invalid global mutability', at);
+          o.globals.push({ type: { valType, mutable: mut === 1 }, init: readInitExpr(body) });
+        }
+        o.globalSymbolName = new Array<string>(n).fill('');
+        break;
+      }
+      case W.SEC_EXPORT: {
+        const n = body.count('export');
+        for (let i = 0; i < n; i++) {
+          const name = body.str();
+          const at = body.pos;
+          const kind = body.u8();
+          const idx = body.uleb32();
+          if (kind === W.EXTERNAL_FUNCTION) {
+            const local = idx - o.numImportedFunctions;
+            if (local < 0 || local >= funcCount) body.fail(`invalid function export index ${idx}`, at);
+            o.funcExportName[local] = name;
+          } else if (kind > W.EXTERNAL_TAG) {
+            body.fail(`unexpected export kind: ${kind}`, at);
+          }
+        }
+        break;
+      }
+      case W.SEC_START:
+        body.uleb32();
+        break;
+      case W.SEC_ELEM:
+        readElemSection(body);
+        break;
+      case W.SEC_DATACOUNT:
+        dataCount = body.uleb32();
+        break;
+      case W.SEC_CODE: {
+        codeIndex = index;
+        o.codeStart = body.pos;
+        const at = body.pos;
+        const n = body.count('function body');
+        if (n !== funcCount || (!sawFunctionSection && n)) body.fail('function and code section have inconsistent lengths', at);
+        o.funcOffset = new Uint32Array(n);
+        o.funcSize = new Uint32Array(n);
+        o.funcCodeOffset = new Uint8Array(n);
+        for (let i = 0; i < n; i++) {
+          const fstart = body.pos;
+          const size = body.uleb32();
+          if (size === 0) body.fail('function body is empty', fstart);
+          const codeOffset = body.pos - fstart;
+          body.skip(size);
+          o.funcOffset[i] = fstart - o.codeStart;
+          o.funcSize[i] = size + codeOffset;
+          o.funcCodeOffset[i] = codeOffset;
+        }
+        break;
+      }
+      case W.SEC_DATA: {
+        dataIndex = index;
+        const secStart = body.pos;
+        const n = body.count('data segment');
+        if (dataCount >= 0 && n !== dataCount) body.fail('data segments count mismatch', secStart);
+        for (let i = 0; i < n; i++) {
+          const at = body.pos;
+          const flags = body.uleb32();
+          if (flags > 2) body.fail(`invalid data segment flags: ${flags}`, at);
+          let memIndex = 0;
+          let init: InitExpr | null = null;
+          if (flags === 2) memIndex = body.uleb32();
+          if ((flags & 1) === 0) init = readInitExpr(body);
+          const size = body.uleb32();
+          const dataStart = body.skip(size);
+          o.segments.push({
+            flags,
+            memIndex,
+            init,
+            dataStart,
+            size,
+            sectionOffset: dataStart - secStart,
+            name: '',
+            alignment: 0,
+            linkingFlags: 0,
+            comdat: -1,
+          });
+        }
+        break;
+      }
+      case W.SEC_CUSTOM: {
+        if (name === 'linking') {
+          parseLinking(body, o, secIds, secNames, sectionComdats);
+        } else if (name.startsWith('reloc.')) {
+          const at = body.pos;
+          const target = body.uleb32();
+          if (target >= secIds.length - 1) body.fail(`invalid section index ${target}`, at);
+          const tid = secIds[target];
+          if (tid !== W.SEC_CODE && tid !== W.SEC_DATA && tid !== W.SEC_CUSTOM)
+            body.fail('relocations only supported for code, data, or custom sections', at);
+          const count = body.count('relocation');
+          relocSecs.push({ target, count, at, sub: body });
+        } else if (name === 'dylink' || name === 'dylink.0') {
+          o.isShared = true;
+        } else if (name === 'producers') {
+          parseProducers(body, o);
+        } else if (name === 'target_features') {
+          parseFeatures(body, o);
+        } else if (name === 'name') {
+          parseNames(body, o);
+        }
+        // Contents start after the name (secStarts was taken after reading it).
+        o.customSections.push({ name, index, start: secStarts[index], size: secSizes[index], comdat: -1, relocStart: 0, relocEnd: 0 });
+        break;
+      }
+    }
+    if (id !== W.SEC_CUSTOM && id !== W.SEC_CODE && id !== W.SEC_DATA && !body.atEnd)
+      body.fail('section size mismatch: bytes left over', body.pos);
+  }
+
+  if (funcCount && codeIndex < 0) r.fail('function section without code section');
+  if (dataCount > 0 && dataIndex < 0) r.fail('data count section without data section');
+
+  readRelocations(o, relocSecs, secIds, secSizes, codeIndex, dataIndex);
+  for (const [idx, c] of sectionComdats) {
+    const cs = o.customSections.find((s) => s.index === idx);
+    if (cs) cs.comdat = c;
+  }
+  return o;
+}
+
+function readElemSection(r: Reader): void {
+  const n = r.count('element segment');
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const flags = r.uleb32();
+    if (flags > 7) r.fail(`unsupported element segment flags: ${flags}`, at);
+    if ((flags & 1) === 0) {
+      if (flags & 2) r.uleb32();
+      readInitExpr(r);
+    }
+    const usesExprs = (flags & 4) !== 0;
+    if (flags & 3) {
+      if (usesExprs) readValType(r);
+      else if (r.u8() !== 0) r.fail('invalid element kind', at);
+    }
+    const count = r.count('element');
+    for (let j = 0; j < count; j++) {
+      if (usesExprs) readInitExpr(r);
+      else r.uleb32();
+    }
+  }
+}
+
+function parseLinking(r: Reader, o: ObjectData, secIds: number[], secNames: string[], sectionComdats: [number, number][]): void {
+  o.hasLinking = true;
+  const at = r.pos;
+  const version = r.uleb32();
+  if (version !== 2) r.fail(`unexpected metadata version: ${version} (Expected: 2)`, at);
+  let sawSymtab = false;
+  while (!r.atEnd) {
+    const subAt = r.pos;
+    const type = r.u8();
+    const len = r.uleb32();
+    const s = r.sub(len);
+    switch (type) {
+      case W.LINK_SYMBOL_TABLE:
+        parseSymbolTable(s, o, secIds, secNames);
+        sawSymtab = true;
+        break;
+      case W.LINK_SEGMENT_INFO: {
+        const n = s.count('segment info');
+        if (n > o.segments.length) s.fail('too many segment names', subAt);
+        for (let i = 0; i < n; i++) {
+          const seg = o.segments[i];
+          seg.name = s.str();
+          seg.alignment = s.uleb32();
+          if (seg.alignment > 31) s.fail(`invalid segment alignment: ${seg.alignment}`);
+          seg.linkingFlags = s.uleb32();
+        }
+        break;
+      }
+      case W.LINK_INIT_FUNCS: {
+        const n = s.count('init function');
+        for (let i = 0; i < n; i++) {
+          const iat = s.pos;
+          const priority = s.uleb32();
+          const symbol = s.uleb32();
+          if (!sawSymtab || symbol >= o.symbols.length || o.symbols[symbol].kind !== W.SYMTAB_FUNCTION)
+            s.fail(`invalid function symbol: ${symbol}`, iat);
+          o.initFuncs.push({ priority, symbol });
+        }
+        break;
+      }
+      case W.LINK_COMDAT_INFO: {
+        const n = s.count('comdat');
+        const seen = new Set<string>();
+        for (let i = 0; i < n; i++) {
+          const cat = s.pos;
+          const name = s.str();
+          if (!name) s.fail('comdat name must not be empty', cat);
+          if (seen.has(name)) s.fail(`duplicate comdat name: ${name}`, cat);
+          seen.add(name);
+          const flags = s.uleb32();
+          if (flags !== 0) s.fail('unsupported COMDAT flags', cat);
+          const comdatIndex = o.comdats.length;
+          o.comdats.push({ name });
+          const ne = s.count('comdat entry');
+          for (let j = 0; j < ne; j++) {
+            const eat = s.pos;
+            const kind = s.uleb32();
+            const idx = s.uleb32();
+            switch (kind) {
+              case W.COMDAT_DATA:
+                if (idx >= o.segments.length) s.fail('COMDAT data index out of range', eat);
+                if (o.segments[idx].comdat !== -1) s.fail('data segment in two COMDATs', eat);
+                o.segments[idx].comdat = comdatIndex;
+                break;
+              case W.COMDAT_FUNCTION: {
+                const local = idx - o.numImportedFunctions;
+                if (local < 0 || local >= o.funcTypes.length) s.fail('COMDAT function index out of range', eat);
+                if (o.funcComdat[local] !== -1) s.fail('function in two COMDATs', eat);
+                o.funcComdat[local] = comdatIndex;
+                break;
+              }
+              case W.COMDAT_SECTION:
+                if (idx >= secIds.length || secIds[idx] !== W.SEC_CUSTOM) s.fail('invalid COMDAT section index', eat);
+                sectionComdats.push([idx, comdatIndex]);
+                break;
+              default:
+                s.fail(`invalid COMDAT entry type: ${kind}`, eat);
+            }
+          }
+        }
+        break;
+      }
+      default:
+        // Unknown subsections are skipped, as LLVM does.
+        break;
+    }
+    if (!s.atEnd) s.fail('linking sub-section ended prematurely', s.pos);
+  }
+}
+
+function parseSymbolTable(r: Reader, o: ObjectData, secIds: number[], secNames: string[]): void {
+  const n = r.count('symbol');
+  const names = new Set<string>();
+  const nfuncs = o.funcTypes.length;
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const kind = r.u8();
+    const flags = r.uleb32();
+    const defined = (flags & W.SYM_UNDEFINED) === 0;
+    const sym: ObjSymbol = { kind, flags, name: '', index: 0, offset: 0, size: 0 };
+    switch (kind) {
+      case W.SYMTAB_FUNCTION:
+      case W.SYMTAB_GLOBAL:
+      case W.SYMTAB_TAG:
+      case W.SYMTAB_TABLE: {
+        sym.index = r.uleb32();
+        const imports =
+          kind === W.SYMTAB_FUNCTION ? o.funcImports : kind === W.SYMTAB_GLOBAL ? o.globalImports : kind === W.SYMTAB_TAG ? o.tagImports : o.tableImports;
+        const ndefined =
+          kind === W.SYMTAB_FUNCTION ? nfuncs : kind === W.SYMTAB_GLOBAL ? o.globals.length : kind === W.SYMTAB_TAG ? o.tagTypes.length : o.tables.length;
+        const what = W.SYMTAB_KIND_NAMES[kind];
+        if (sym.index >= imports.length + ndefined) r.fail(`invalid ${what} symbol index`, at);
+        if (defined !== sym.index >= imports.length) r.fail(`invalid ${what} symbol index`, at);
+        if (defined) {
+          sym.name = r.str();
+          const local = sym.index - imports.length;
+          if (kind === W.SYMTAB_FUNCTION && !o.funcSymbolName[local]) o.funcSymbolName[local] = sym.name;
+          if (kind === W.SYMTAB_GLOBAL && !o.globalSymbolName[local]) o.globalSymbolName[local] = sym.name;
+        } else {
+          const imp = o.imports[imports[sym.index]];
+          if (flags & W.SYM_EXPLICIT_NAME) {
+            sym.name = r.str();
+            sym.importName = imp.field;
+          } else {
+            sym.name = imp.field;
+          }
+          sym.importModule = imp.module;
+          if ((flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_WEAK && kind !== W.SYMTAB_FUNCTION)
+            r.fail(`undefined weak ${what} symbol`, at);
+        }
+        break;
+      }
+      case W.SYMTAB_DATA:
+        sym.name = r.str();
+        if (defined) {
+          sym.index = r.uleb32();
+          sym.offset = r.uleb64();
+          sym.size = r.uleb64();
+          if (!(flags & W.SYM_ABSOLUTE)) {
+            if (sym.index >= o.segments.length) r.fail(`invalid data segment index: ${sym.index}`, at);
+            const segSize = o.segments[sym.index].size;
+            if (sym.offset > segSize)
+              r.fail(`invalid data symbol offset: \`${sym.name}\` (offset: ${sym.offset} segment size: ${segSize})`, at);
+            if (sym.offset + sym.size > segSize)
+              r.fail(`invalid data symbol size: \`${sym.name}\` (offset: ${sym.offset} size: ${sym.size} segment size: ${segSize})`, at);
+          }
+        }
+        break;
+      case W.SYMTAB_SECTION: {
+        if ((flags & W.SYM_BINDING_MASK) !== W.SYM_BINDING_LOCAL) r.fail('section symbols must have local binding', at);
+        sym.index = r.uleb32();
+        if (sym.index >= secIds.length) r.fail(`invalid section symbol index: ${sym.index}`, at);
+        const sid = secIds[sym.index];
+        if (sid !== W.SEC_CUSTOM && sid !== W.SEC_CODE && sid !== W.SEC_DATA) r.fail('invalid section symbol target', at);
+        sym.name = secNames[sym.index];
+        break;
+      }
+      default:
+        r.fail(`invalid symbol type: ${kind}`, at);
+    }
+    // LLVM's reader: non-local names are unique within an object.
+    if ((flags & W.SYM_BINDING_LOCAL) === 0 && kind !== W.SYMTAB_SECTION) {
+      if (names.has(sym.name)) r.fail(`duplicate symbol name ${sym.name}`, at);
+      names.add(sym.name);
+    }
+    o.symbols.push(sym);
+  }
+}
+
+function parseProducers(r: Reader, o: ObjectData): void {
+  const n = r.count('producers field');
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const name = r.str();
+    if (seen.has(name)) r.fail('producers section does not have unique fields', at);
+    seen.add(name);
+    if (name !== 'language' && name !== 'processed-by' && name !== 'sdk')
+      r.fail('producers section field is not named one of language, processed-by, or sdk', at);
+    const nv = r.count('producer');
+    const values: [string, string][] = [];
+    const seenV = new Set<string>();
+    for (let j = 0; j < nv; j++) {
+      const vat = r.pos;
+      const vname = r.str();
+      const version = r.str();
+      if (seenV.has(vname)) r.fail('producers section contains repeated producer', vat);
+      seenV.add(vname);
+      values.push([vname, version]);
+    }
+    o.producers.push({ name, values });
+  }
+  if (!r.atEnd) r.fail('producers section ended prematurely');
+}
+
+function parseFeatures(r: Reader, o: ObjectData): void {
+  const n = r.count('feature');
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    const prefix = r.u8();
+    const name = r.str();
+    if (seen.has(name)) r.fail('target features section contains repeated feature "' + name + '"', at);
+    seen.add(name);
+    o.features.push({ prefix, name });
+  }
+  if (!r.atEnd) r.fail('target features section ended prematurely');
+}
+
+function parseNames(r: Reader, o: ObjectData): void {
+  while (!r.atEnd) {
+    const type = r.u8();
+    const len = r.uleb32();
+    const s = r.sub(len);
+    if (type !== 1) continue;
+    const n = s.count('function name');
+    for (let i = 0; i < n; i++) {
+      const idx = s.uleb32();
+      const name = s.str();
+      const local = idx - o.numImportedFunctions;
+      if (local >= 0 && local < o.funcDebugName.length) o.funcDebugName[local] = name;
+    }
+  }
+}
+
+function readRelocations(
+  o: ObjectData,
+  secs: RawReloc[],
+  secIds: number[],
+  secSizes: number[],
+  codeIndex: number,
+  dataIndex: number,
+): void {
+  let total = 0;
+  for (const s of secs) total += s.count;
+  o.relocType = new Uint8Array(total);
+  o.relocOffset = new Uint32Array(total);
+  o.relocIndex = new Uint32Array(total);
+  o.relocAddend = new Float64Array(total);
+  o.calledDirectly = new Uint8Array(o.symbols.length);
+  // CODE relocations first, then DATA, then custom sections in order: chunks bin their ranges.
+  const ordered = [
+    ...secs.filter((s) => s.target === codeIndex),
+    ...secs.filter((s) => s.target === dataIndex),
+    ...secs.filter((s) => s.target !== codeIndex && s.target !== dataIndex),
+  ];
+  const seenTargets = new Set<number>();
+  let k = 0;
+  for (const s of ordered) {
+    const r = s.sub;
+    if (seenTargets.has(s.target)) r.fail('multiple relocation sections for one section', s.at);
+    seenTargets.add(s.target);
+    const first = k;
+    // Reloc offsets of custom sections count from after the section name (secSizes does too).
+    const secSize = secSizes[s.target];
+    let prev = 0;
+    for (let i = 0; i < s.count; i++) {
+      const at = r.pos;
+      const type = r.uleb32();
+      const offset = r.uleb32();
+      const index = r.uleb32();
+      if (type > W.R_FUNCTION_INDEX_I32) r.fail(`invalid relocation type: ${type}`, at);
+      let addend = 0;
+      if (W.relocHasAddend(type)) addend = r.sleb(W.relocIs64(type) ? 64 : 32);
+      if (offset < prev) r.fail('relocations not in offset order', at);
+      prev = offset;
+      const kind = W.relocSymbolKind(type);
+      if (kind < 0) {
+        if (index >= o.types.length) r.fail(`invalid relocation type index: ${index}`, at);
+      } else {
+        if (index >= o.symbols.length) r.fail(`invalid relocation symbol index: ${index}`, at);
+        const sk = o.symbols[index].kind;
+        const ok = sk === kind || (kind === W.SYMTAB_GLOBAL && (sk === W.SYMTAB_DATA || sk === W.SYMTAB_FUNCTION));
+        if (!ok) r.fail(`invalid relocation ${W.SYMTAB_KIND_NAMES[kind]} index (${W.RELOC_NAMES[type]} against a ${W.SYMTAB_KIND_NAMES[sk] ?? 'unknown'} symbol)`, at);
+        if (type === W.R_FUNCTION_INDEX_LEB) o.calledDirectly[index] = 1;
+      }
+      if (offset + W.RELOC_WIDTH[type] > secSize) r.fail(`invalid relocation offset: ${offset} (section size ${secSize})`, at);
+      o.relocType[k] = type;
+      o.relocOffset[k] = offset;
+      o.relocIndex[k] = index;
+      o.relocAddend[k] = addend;
+      k++;
+    }
+    if (!r.atEnd) r.fail('reloc section ended prematurely', r.pos);
+    if (s.target === codeIndex) {
+      o.codeRelocStart = first;
+      o.codeRelocEnd = k;
+    } else if (s.target === dataIndex) {
+      o.dataRelocStart = first;
+      o.dataRelocEnd = k;
+    } else {
+      const cs = o.customSections.find((c) => c.index === s.target)!;
+      cs.relocStart = first;
+      cs.relocEnd = k;
+    }
+  }
+}

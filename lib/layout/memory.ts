@@ -1,0 +1,115 @@
+// Linear memory layout (lld Writer::layoutMemory): the stack, data segments, heap symbols and
+// the memory limits, with wasm-ld's validation messages.
+
+import { PAGE_SIZE } from '../input/wasm.js';
+import type { Context } from '../resolve/context.js';
+import { alignTo, type OutputSegment } from '../resolve/model.js';
+
+const STACK_ALIGN = 16;
+const HEAP_ALIGN = 16;
+
+export interface MemoryLayout {
+  initialPages: number;
+  /** 0 when there is no maximum. */
+  maxPages: number;
+}
+
+function setGlobalPtr(ctx: Context, sym: { element: { pointerValue: number } | null } | null, v: number): void {
+  if (sym?.element) sym.element.pointerValue = v;
+}
+
+export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLayout {
+  const cfg = ctx.config;
+  const s = ctx.sym;
+  const diag = ctx.diag;
+  let ptr = 0;
+
+  const placeStack = () => {
+    ptr = alignTo(ptr, STACK_ALIGN);
+    if (s.stackLow) s.stackLow.value = ptr;
+    if (cfg.zStackSize !== alignTo(cfg.zStackSize, STACK_ALIGN)) diag.error(`stack size must be ${STACK_ALIGN}-byte aligned`);
+    diag.log(`mem: stack size  = ${cfg.zStackSize}`);
+    diag.log(`mem: stack base  = ${ptr}`);
+    ptr += cfg.zStackSize;
+    setGlobalPtr(ctx, s.stackPointer, ptr);
+    if (s.stackHigh) s.stackHigh.value = ptr;
+    diag.log(`mem: stack top   = ${ptr}`);
+  };
+
+  if (cfg.stackFirst) {
+    placeStack();
+    if (cfg.globalBase) {
+      if (cfg.globalBase < ptr) {
+        diag.error('--global-base cannot be less than stack size when --stack-first is used');
+        return { initialPages: 0, maxPages: 0 };
+      }
+      ptr = cfg.globalBase;
+    }
+  } else {
+    ptr = cfg.globalBase;
+  }
+
+  diag.log(`mem: global base = ${ptr}`);
+  if (s.globalBase) s.globalBase.value = ptr;
+  const dataStart = ptr;
+  if (s.dsoHandle) s.dsoHandle.value = dataStart;
+
+  for (const seg of segments) {
+    ptr = alignTo(ptr, 2 ** seg.alignment);
+    seg.startVA = ptr;
+    diag.log(`mem: ${seg.name.padEnd(15)} offset=${String(ptr).padEnd(8)} size=${String(seg.size).padEnd(8)} align=${seg.alignment}`);
+    if (seg.isTLS) {
+      // Without shared memory __tls_base is an immutable global holding .tdata's address.
+      setGlobalPtr(ctx, s.tlsBase, ptr);
+    }
+    ptr += seg.size;
+  }
+
+  if (s.dataEnd) s.dataEnd.value = ptr;
+  diag.log(`mem: static data = ${ptr - dataStart}`);
+
+  if (!cfg.stackFirst) placeStack();
+
+  if (s.heapBase) {
+    ptr = alignTo(ptr, HEAP_ALIGN);
+    diag.log(`mem: heap base   = ${ptr}`);
+    s.heapBase.value = ptr;
+  }
+
+  const maxMemorySetting = 2 ** 32;
+  if (cfg.initialHeap !== 0) {
+    if (cfg.initialHeap !== alignTo(cfg.initialHeap, PAGE_SIZE)) diag.error(`initial heap must be ${PAGE_SIZE}-byte aligned`);
+    const maxInitialHeap = maxMemorySetting - ptr;
+    if (cfg.initialHeap > maxInitialHeap) diag.error(`initial heap too large, cannot be greater than ${maxInitialHeap}`);
+    ptr += cfg.initialHeap;
+  }
+
+  if (cfg.initialMemory !== 0) {
+    if (cfg.initialMemory !== alignTo(cfg.initialMemory, PAGE_SIZE)) diag.error(`initial memory must be ${PAGE_SIZE}-byte aligned`);
+    if (ptr > cfg.initialMemory) diag.error(`initial memory too small, ${ptr} bytes needed`);
+    if (cfg.initialMemory > maxMemorySetting) diag.error(`initial memory too large, cannot be greater than ${maxMemorySetting}`);
+    ptr = cfg.initialMemory;
+  }
+
+  ptr = alignTo(ptr, PAGE_SIZE);
+  const initialPages = ptr / PAGE_SIZE;
+  diag.log(`mem: total pages = ${initialPages}`);
+
+  if (s.heapEnd) {
+    diag.log(`mem: heap end    = ${ptr}`);
+    s.heapEnd.value = ptr;
+  }
+
+  let maxMemory = 0;
+  if (cfg.maxMemory !== 0) {
+    if (cfg.maxMemory !== alignTo(cfg.maxMemory, PAGE_SIZE)) diag.error(`maximum memory must be ${PAGE_SIZE}-byte aligned`);
+    if (ptr > cfg.maxMemory) diag.error(`maximum memory too small, ${ptr} bytes needed`);
+    if (cfg.maxMemory > maxMemorySetting) diag.error(`maximum memory too large, cannot be greater than ${maxMemorySetting}`);
+    maxMemory = cfg.maxMemory;
+  } else if (cfg.noGrowableMemory) {
+    maxMemory = ptr;
+  }
+  const maxPages = maxMemory / PAGE_SIZE;
+  if (maxMemory !== 0) diag.log(`mem: max pages   = ${maxPages}`);
+  return { initialPages, maxPages: Math.floor(maxPages) };
+}

@@ -1,0 +1,955 @@
+// lld's Writer::run for a static wasm32 link: output segments, memory, imports, relocation scan,
+// index spaces, synthetic functions, exports and every synthesized section, in wasm-ld's order.
+
+import { basename } from 'node:path';
+import type { FuncType, GlobalType, InitExpr, Limits, TableType } from '../input/object.js';
+import * as W from '../input/wasm.js';
+import type { Context } from '../resolve/context.js';
+import {
+  CHUNK_FUNCTION,
+  CHUNK_MERGED,
+  DefinedData,
+  DefinedFunction,
+  DefinedGlobal,
+  DefinedTable,
+  DefinedTag,
+  InputChunk,
+  InputElement,
+  NO_INDEX,
+  OutputSegment,
+  Symbol,
+  UndefinedFunction,
+  alignTo,
+  fileName,
+} from '../resolve/model.js';
+import { demangleName } from '../resolve/names.js';
+import { ByteWriter } from '../util/writer.js';
+import { ulebSize } from '../util/leb.js';
+import { isExported } from '../gc/index.js';
+import { createOutputSegments, addMergeChunk, finalizeMerged } from './segments.js';
+import { layoutMemory, type MemoryLayout } from './memory.js';
+import type { Layout, OutSection } from './types.js';
+
+interface Export {
+  name: string;
+  kind: number;
+  index: number;
+}
+
+interface InitEntry {
+  sym: Symbol;
+  priority: number;
+}
+
+const NULL_SIG: FuncType = { key: '\x60\x00\x00', params: [], results: [] };
+
+function isValidCIdentifier(s: string): boolean {
+  return s.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(s);
+}
+
+function writeLimits(w: ByteWriter, l: Limits): void {
+  w.u8(l.flags);
+  w.uleb(l.min);
+  if (l.flags & W.LIMITS_HAS_MAX) w.uleb(l.max);
+}
+
+function writeTableType(w: ByteWriter, t: TableType): void {
+  w.u8(t.elemType);
+  writeLimits(w, t.limits);
+}
+
+function writeGlobalType(w: ByteWriter, t: GlobalType): void {
+  w.u8(t.valType);
+  w.u8(t.mutable ? 1 : 0);
+}
+
+/** lld writeInitExpr: MVP expressions are re-encoded minimally; extended ones are copied. */
+function writeInitExpr(w: ByteWriter, e: InitExpr, src: Uint8Array): void {
+  if (e.extended) {
+    w.bytes(src.subarray(e.start, e.end));
+    return;
+  }
+  w.u8(e.opcode);
+  switch (e.opcode) {
+    case W.OP_I32_CONST:
+    case W.OP_I64_CONST:
+      w.sleb(e.value);
+      break;
+    case W.OP_F32_CONST:
+      w.u32(e.value);
+      break;
+    case W.OP_F64_CONST:
+      w.u32(e.value);
+      w.u32(e.valueHi);
+      break;
+    case W.OP_GLOBAL_GET:
+      w.uleb(e.value);
+      break;
+    case W.OP_REF_NULL:
+      // LLVM always writes the externref heap type here.
+      w.u8(W.TYPE_EXTERNREF);
+      break;
+  }
+  w.u8(W.OP_END);
+}
+
+function i32ConstExpr(w: ByteWriter, v: number): void {
+  w.u8(W.OP_I32_CONST);
+  w.sleb(v | 0);
+  w.u8(W.OP_END);
+}
+
+/** A synthetic function's body: size LEB, then the contents (lld createFunction). */
+function functionBody(content: ByteWriter): Uint8Array {
+  const c = content.finish();
+  return new ByteWriter(c.length + 5).uleb(c.length).bytes(c).finish();
+}
+
+export class Writer {
+  private segments: OutputSegment[] = [];
+  private mem: MemoryLayout = { initialPages: 0, maxPages: 0 };
+  private types: FuncType[] = [];
+  private typeIndex = new Map<string, number>();
+  private importedSymbols: Symbol[] = [];
+  private importKeys = new Map<string, number>();
+  private numImportedFunctions = 0;
+  private numImportedGlobals = 0;
+  private numImportedTables = 0;
+  private numImportedTags = 0;
+  private inputFunctions: InputChunk[] = [];
+  private inputGlobals: InputElement[] = [];
+  private inputTables: InputElement[] = [];
+  private inputTags: InputElement[] = [];
+  private internalGotSymbols: Symbol[] = [];
+  private dataAddressGlobals: Symbol[] = [];
+  private indirectFunctions: Symbol[] = [];
+  private exports: Export[] = [];
+  private initFunctions: InitEntry[] = [];
+  private features = new Set<string>();
+  private producers: [string, string][][] = [[], [], []];
+  private customSections = new Map<string, InputChunk[]>();
+
+  constructor(private readonly ctx: Context) {}
+
+  run(): Layout {
+    const ctx = this.ctx;
+    const cfg = ctx.config;
+    if (ctx.sym.definedTableBase) ctx.sym.definedTableBase.value = cfg.tableBase;
+
+    this.segments = createOutputSegments(ctx);
+    this.mem = layoutMemory(ctx, this.segments);
+    for (const seg of this.segments) this.addStartStopSymbols(seg);
+
+    for (const name of ctx.exportedSymbols) {
+      const sym = ctx.symtab.find(name);
+      if (sym && sym.isDefined()) sym.forceExport = true;
+    }
+    for (const name of ctx.requiredExports) {
+      const sym = ctx.symtab.find(name);
+      if (!sym || !sym.isDefined()) {
+        if (cfg.unresolvedSymbols === 'error') ctx.diag.error(`symbol exported via --export not found: ${name}`, { symbol: name });
+        if (cfg.unresolvedSymbols === 'warn') ctx.diag.warn(`symbol exported via --export not found: ${name}`, { symbol: name });
+      }
+    }
+
+    this.populateTargetFeatures();
+    this.populateProducers();
+    this.calculateImports();
+    this.scanRelocations();
+    this.finalizeIndirectFunctionTable();
+    this.createSyntheticInitFunctions();
+    this.assignIndexes();
+    this.calculateInitFunctions();
+
+    if (ctx.sym.initMemory) this.createInitMemoryFunction();
+    if (ctx.sym.initMemory) ctx.sym.startFunction = ctx.sym.initMemory;
+    this.createCallCtorsFunction();
+    const callCtors = ctx.sym.callCtors!;
+    if (!callCtors.isUsedInRegularObj && !isExported(ctx, callCtors)) this.createCommandExportWrappers();
+
+    ctx.diag.checkpoint();
+
+    this.calculateTypes();
+    this.calculateExports();
+    this.calculateCustomSections();
+    this.checkImportExportTargetFeatures();
+    return this.addSections();
+  }
+
+  // ---- memory symbols -------------------------------------------------------------------
+
+  private addStartStopSymbols(seg: OutputSegment): void {
+    if (!isValidCIdentifier(seg.name)) return;
+    this.ctx.symtab.addOptionalDataSymbol('__start_' + seg.name, seg.startVA);
+    this.ctx.symtab.addOptionalDataSymbol('__stop_' + seg.name, seg.startVA + seg.size);
+  }
+
+  // ---- features and producers -----------------------------------------------------------
+
+  private populateTargetFeatures(): void {
+    const ctx = this.ctx;
+    const cfg = ctx.config;
+    const used = new Map<string, string>();
+    const disallowed = new Map<string, string>();
+    const allowed = this.features;
+    let tlsUsed = false;
+    if (cfg.extraFeatures) for (const f of cfg.extraFeatures) allowed.add(f);
+    const infer = cfg.features === null;
+    if (!infer) {
+      for (const f of cfg.features!) allowed.add(f);
+      if (!cfg.checkFeatures) return this.finishFeatures();
+    }
+    for (const file of ctx.objectFiles) {
+      const name = file.toString();
+      for (const f of file.data.features) {
+        if (f.prefix === 0x2b) {
+          if (!used.has(f.name)) used.set(f.name, name);
+        } else if (f.prefix === 0x2d) {
+          if (!disallowed.has(f.name)) disallowed.set(f.name, name);
+        } else ctx.diag.error(`Unrecognized feature policy prefix ${f.prefix}`, { file: name });
+      }
+      tlsUsed ||= file.segments.some((s) => s.live && s.isTLS);
+    }
+    if (infer) for (const f of used.keys()) allowed.add(f);
+    if (!cfg.checkFeatures) return this.finishFeatures();
+    if (tlsUsed)
+      for (const f of ['atomics', 'bulk-memory'])
+        if (!allowed.has(f)) ctx.diag.error(`'${f}' feature must be used in order to use thread-local storage`);
+    if (!infer) for (const [f, file] of used) if (!allowed.has(f)) ctx.diag.error(`Target feature '${f}' used by ${file} is not allowed.`);
+    for (const file of ctx.objectFiles) {
+      for (const f of file.data.features) {
+        if (f.prefix === 0x2d) continue;
+        const by = disallowed.get(f.name);
+        if (by) ctx.diag.error(`Target feature '${f.name}' used in ${file} is disallowed by ${by}. Use --no-check-features to suppress.`, { file: file.toString() });
+      }
+    }
+    this.finishFeatures();
+  }
+
+  private finishFeatures(): void {
+    // BSS must be in the binary when memory is imported and memory.fill is not available.
+    if (this.ctx.config.memoryImport && !this.features.has('bulk-memory')) this.ctx.emitBssSegments = true;
+  }
+
+  private populateProducers(): void {
+    const fields = ['language', 'processed-by', 'sdk'];
+    for (const file of this.ctx.objectFiles) {
+      for (const p of file.data.producers) {
+        const i = fields.indexOf(p.name);
+        if (i < 0) continue;
+        const list = this.producers[i];
+        for (const [name, version] of p.values) if (!list.some(([n]) => n === name)) list.push([name, version]);
+      }
+    }
+  }
+
+  // ---- imports ----------------------------------------------------------------------------
+
+  private shouldImport(sym: Symbol): boolean {
+    const cfg = this.ctx.config;
+    if (sym.isData()) return false;
+    if (!sym.isLive()) return false;
+    if (!sym.isUsedInRegularObj) return false;
+    if (!sym.isUndefined()) return false;
+    if (sym.isWeak()) return false;
+    if (cfg.importUndefined) return true;
+    if (cfg.allowUndefinedSymbols.has(sym.name)) return true;
+    return sym.isImported();
+  }
+
+  private addImport(sym: Symbol): void {
+    const module = sym.importModule ?? 'env';
+    const name = sym.importName ?? sym.name;
+    let typeKey: string;
+    let counter: 'numImportedFunctions' | 'numImportedGlobals' | 'numImportedTables' | 'numImportedTags';
+    if (sym.isFunction()) {
+      typeKey = 'f' + sym.sig!.key;
+      counter = 'numImportedFunctions';
+    } else if (sym.isGlobal()) {
+      const t = sym.getGlobalType()!;
+      typeKey = `g${t.valType}:${t.mutable}`;
+      counter = 'numImportedGlobals';
+    } else if (sym.isTag()) {
+      typeKey = 'e' + sym.sig!.key;
+      counter = 'numImportedTags';
+    } else {
+      const t = sym.getTableType()!;
+      typeKey = `t${t.elemType}:${t.limits.flags}:${t.limits.min}:${t.limits.max}`;
+      counter = 'numImportedTables';
+    }
+    const key = `${module}\0${name}\0${typeKey}`;
+    let index = this.importKeys.get(key);
+    if (index === undefined) {
+      index = this[counter]++;
+      this.importKeys.set(key, index);
+      this.importedSymbols.push(sym);
+    }
+    if (sym.isFunction()) sym.functionIndex = index;
+    else if (sym.isGlobal()) sym.globalIndex = index;
+    else if (sym.isTag()) sym.tagIndex = index;
+    else sym.tableNumber = index;
+  }
+
+  private calculateImports(): void {
+    const t = this.ctx.sym.indirectFunctionTable;
+    if (t && this.shouldImport(t)) this.addImport(t);
+    for (const sym of this.ctx.symtab.symbols) {
+      if (sym === t || !this.shouldImport(sym)) continue;
+      this.addImport(sym);
+    }
+  }
+
+  // ---- relocation scan --------------------------------------------------------------------
+
+  private registerType(sig: FuncType): number {
+    let i = this.typeIndex.get(sig.key);
+    if (i === undefined) {
+      i = this.types.length;
+      this.typeIndex.set(sig.key, i);
+      this.types.push(sig);
+    }
+    return i;
+  }
+
+  private lookupType(sig: FuncType): number {
+    const i = this.typeIndex.get(sig.key);
+    if (i === undefined) throw new Error(`type not found: ${sig.key}`);
+    return i;
+  }
+
+  private addElemEntry(sym: Symbol): void {
+    if (sym.hasTableIndex() || sym.isStub) return;
+    sym.setTableIndex(this.ctx.config.tableBase + this.indirectFunctions.length);
+    this.indirectFunctions.push(sym);
+  }
+
+  private addInternalGOTEntry(sym: Symbol): void {
+    if (sym.requiresGOT) return;
+    sym.requiresGOT = true;
+    if (sym.isFunction()) {
+      if (!this.ctx.sym.indirectFunctionTable) this.ctx.sym.indirectFunctionTable = this.ctx.symtab.resolveIndirectFunctionTable(true);
+      this.addElemEntry(sym);
+    }
+    this.internalGotSymbols.push(sym);
+  }
+
+  private allowUndefined(sym: Symbol): boolean {
+    const cfg = this.ctx.config;
+    if (sym.isImported()) return true;
+    if (sym.kind === UndefinedFunction && cfg.importUndefined) return true;
+    return cfg.allowUndefinedSymbols.has(sym.name);
+  }
+
+  private reportUndefined(file: string, sym: Symbol): void {
+    const ctx = this.ctx;
+    if (this.allowUndefined(sym)) return;
+    const msg = `${file}: undefined symbol: ${demangleName(ctx, sym.name)}`;
+    if (ctx.config.unresolvedSymbols === 'error') ctx.diag.error(msg, { file, symbol: sym.name });
+    else if (ctx.config.unresolvedSymbols === 'warn') ctx.diag.warn(msg, { file, symbol: sym.name });
+    if (sym.kind === UndefinedFunction && !sym.stubFunction && !ctx.config.importUndefined) {
+      sym.stubFunction = ctx.symtab.createUndefinedStub(sym.sig!);
+      sym.stubFunction.markLive();
+      sym.isStub = true;
+    }
+  }
+
+  private scanChunk(chunk: InputChunk): void {
+    if (!chunk.live || !chunk.file) return;
+    const file = chunk.file;
+    const d = file.data;
+    for (let i = chunk.relocStart; i < chunk.relocEnd; i++) {
+      const type = d.relocType[i];
+      const index = d.relocIndex[i];
+      if (type === W.R_TYPE_INDEX_LEB) {
+        file.typeMap[index] = this.registerType(d.types[index]);
+        file.typeIsUsed[index] = 1;
+        continue;
+      }
+      const sym = file.symbols[index]!;
+      switch (type) {
+        case W.R_TABLE_INDEX_I32:
+        case W.R_TABLE_INDEX_I64:
+        case W.R_TABLE_INDEX_SLEB:
+        case W.R_TABLE_INDEX_SLEB64:
+        case W.R_TABLE_INDEX_REL_SLEB:
+        case W.R_TABLE_INDEX_REL_SLEB64:
+          this.addElemEntry(sym);
+          break;
+        case W.R_GLOBAL_INDEX_LEB:
+        case W.R_GLOBAL_INDEX_I32:
+          if (!sym.isGlobal()) this.addInternalGOTEntry(sym);
+          break;
+        case W.R_MEMORY_ADDR_TLS_SLEB:
+        case W.R_MEMORY_ADDR_TLS_SLEB64:
+          if (!sym.isDefined())
+            this.ctx.diag.error(
+              `${file}: relocation ${W.RELOC_NAMES[type]} cannot be used against an undefined symbol \`${demangleName(this.ctx, sym.name)}\``,
+              { file: file.toString(), symbol: sym.name },
+            );
+          break;
+      }
+      if (sym.isUndefined() && !sym.isWeak()) this.reportUndefined(file.toString(), sym);
+    }
+  }
+
+  private scanRelocations(): void {
+    for (const file of this.ctx.objectFiles) {
+      for (const c of file.functions) this.scanChunk(c);
+      for (const c of file.segments) this.scanChunk(c);
+      for (const c of file.customSections) this.scanChunk(c);
+    }
+  }
+
+  private finalizeIndirectFunctionTable(): void {
+    const t = this.ctx.sym.indirectFunctionTable;
+    if (!t) return;
+    if (this.shouldImport(t) && !t.hasTableNumber()) this.addImport(t);
+    const size = this.ctx.config.tableBase + this.indirectFunctions.length;
+    const limits: Limits = { flags: 0, min: size, max: 0 };
+    if (t.isDefined() && !this.ctx.config.growableTable) {
+      limits.flags |= W.LIMITS_HAS_MAX;
+      limits.max = size;
+    }
+    const old = t.getTableType()!;
+    const type: TableType = { elemType: old.elemType, limits };
+    if (t.kind === DefinedTable) t.element!.tableType = type;
+    t.tableType = type;
+  }
+
+  // ---- synthetic functions ----------------------------------------------------------------
+
+  private requiredInBinary(seg: OutputSegment): boolean {
+    return !seg.isBss || this.ctx.emitBssSegments;
+  }
+
+  private needsPassiveInitialization(seg: OutputSegment): boolean {
+    return this.ctx.config.memoryImport !== null && !this.requiredInBinary(seg);
+  }
+
+  private newSyntheticFunction(name: string, sig: FuncType): InputChunk {
+    const fn = new InputChunk(CHUNK_FUNCTION, null, name, this.ctx.config.gcSections);
+    fn.sig = sig;
+    return fn;
+  }
+
+  private createSyntheticInitFunctions(): void {
+    const ctx = this.ctx;
+    // Imported memory cannot be assumed zero: BSS is cleared by __wasm_init_memory (start).
+    if (this.segments.some((s) => this.needsPassiveInitialization(s))) {
+      ctx.sym.initMemory = ctx.symtab.addSyntheticFunction(
+        '__wasm_init_memory',
+        W.SYM_VISIBILITY_HIDDEN,
+        this.newSyntheticFunction('__wasm_init_memory', NULL_SIG),
+      );
+      ctx.sym.initMemory.markLive();
+    }
+  }
+
+  private addFunction(fn: InputChunk): void {
+    if (!fn.live) return;
+    fn.functionIndex = this.numImportedFunctions + this.inputFunctions.length;
+    this.inputFunctions.push(fn);
+  }
+
+  private assignIndexes(): void {
+    const ctx = this.ctx;
+    for (const fn of ctx.syntheticFunctions) this.addFunction(fn);
+    for (const file of ctx.objectFiles) for (const fn of file.functions) this.addFunction(fn);
+
+    for (const g of ctx.syntheticGlobals) if (g.live) this.inputGlobals.push(g);
+    for (const file of ctx.objectFiles) for (const g of file.globals) if (g.live) this.inputGlobals.push(g);
+
+    for (const file of ctx.objectFiles)
+      for (const t of file.tags)
+        if (t.live) {
+          t.assignedIndex = this.numImportedTags + this.inputTags.length;
+          this.inputTags.push(t);
+        }
+
+    const addTable = (t: InputElement) => {
+      if (!t.live) return;
+      const ift = ctx.sym.indirectFunctionTable;
+      if (ctx.legacyFunctionTable && ift && ift.kind === DefinedTable && ift.element === t) {
+        if (this.numImportedTables) {
+          for (const culprit of this.importedSymbols) {
+            if (culprit.isTable() && culprit.isUndefined()) {
+              ctx.diag.error(
+                `object file not built with 'reference-types' or 'call-indirect-overlong' feature conflicts with import of table ${culprit.name} by file ${fileName(culprit.file)}`,
+              );
+              return;
+            }
+          }
+        }
+        this.inputTables.unshift(t);
+        return;
+      }
+      this.inputTables.push(t);
+    };
+    for (const file of ctx.objectFiles) for (const t of file.tables) addTable(t);
+    for (const t of ctx.syntheticTables) addTable(t);
+
+    let gi = this.numImportedGlobals;
+    for (const g of this.inputGlobals) g.assignedIndex = gi++;
+    for (const s of this.internalGotSymbols) s.gotIndex = gi++;
+    let ti = this.numImportedTables;
+    for (const t of this.inputTables) t.assignedIndex = ti++;
+  }
+
+  private calculateInitFunctions(): void {
+    const ctx = this.ctx;
+    if (!ctx.sym.callCtors!.isLive()) return;
+    for (const file of ctx.objectFiles) {
+      for (const f of file.data.initFuncs) {
+        const sym = file.symbols[f.symbol]!;
+        if (sym.isDiscarded() || !sym.isLive()) continue;
+        if (sym.sig && sym.sig.params.length !== 0)
+          ctx.diag.error(`constructor functions cannot take arguments: ${demangleName(ctx, sym.name)}`, { symbol: sym.name });
+        this.initFunctions.push({ sym, priority: f.priority });
+      }
+    }
+    // Array.prototype.sort is stable, as llvm::stable_sort.
+    this.initFunctions.sort((a, b) => a.priority - b.priority);
+  }
+
+  private createInitMemoryFunction(): void {
+    const w = new ByteWriter();
+    w.uleb(0);
+    for (const s of this.segments) {
+      if (!this.needsPassiveInitialization(s)) continue;
+      w.u8(W.OP_I32_CONST).sleb(s.startVA | 0);
+      if (s.isBss) {
+        w.u8(W.OP_I32_CONST).sleb(0);
+        w.u8(W.OP_I32_CONST).sleb(s.size | 0);
+        w.u8(0xfc).uleb(11).u8(0); // memory.fill 0
+      } else {
+        w.u8(W.OP_I32_CONST).sleb(0);
+        w.u8(W.OP_I32_CONST).sleb(s.size | 0);
+        w.u8(0xfc).uleb(8).uleb(s.index).u8(0); // memory.init
+      }
+    }
+    for (const s of this.segments) {
+      if (this.needsPassiveInitialization(s) && !s.isBss) w.u8(0xfc).uleb(9).uleb(s.index); // data.drop
+    }
+    w.u8(W.OP_END);
+    this.setBody(this.ctx.sym.initMemory!.chunk!, w);
+  }
+
+  private setBody(fn: InputChunk, content: ByteWriter): void {
+    fn.body = functionBody(content);
+    fn.size = fn.body.length;
+  }
+
+  private createCallCtorsFunction(): void {
+    const ctx = this.ctx;
+    const callCtors = ctx.sym.callCtors!;
+    if (!callCtors.isLive() && this.initFunctions.length === 0) return;
+    const w = new ByteWriter();
+    w.uleb(0);
+    for (const f of this.initFunctions) {
+      w.u8(0x10).uleb(f.sym.getFunctionIndex());
+      for (let i = 0; i < f.sym.sig!.results.length; i++) w.u8(0x1a);
+    }
+    w.u8(W.OP_END);
+    this.setBody(callCtors.chunk!, w);
+  }
+
+  private createCommandExportWrappers(): void {
+    const ctx = this.ctx;
+    if (this.initFunctions.length === 0 && !ctx.sym.callDtors) return;
+    const toWrap: Symbol[] = [];
+    for (const sym of ctx.symtab.symbols) if (isExported(ctx, sym) && sym.kind === DefinedFunction) toWrap.push(sym);
+    for (const f of toWrap) {
+      const funcName = f.name + '.command_export';
+      const fn = this.newSyntheticFunction(funcName, f.sig!);
+      fn.exportName = f.chunk!.exportName ?? f.name;
+      const def = ctx.symtab.addSyntheticFunction(funcName, f.flags, fn);
+      def.markLive();
+      def.flags |= W.SYM_EXPORTED;
+      def.flags &= ~W.SYM_VISIBILITY_HIDDEN;
+      def.forceExport = f.forceExport;
+      f.flags |= W.SYM_VISIBILITY_HIDDEN;
+      f.flags &= ~W.SYM_EXPORTED;
+      f.forceExport = false;
+      this.addFunction(fn);
+      const w = new ByteWriter();
+      w.uleb(0);
+      if (ctx.sym.callCtors!.isLive()) w.u8(0x10).uleb(ctx.sym.callCtors!.getFunctionIndex());
+      for (let i = 0; i < f.sig!.params.length; i++) w.u8(0x20).uleb(i);
+      w.u8(0x10).uleb(f.getFunctionIndex());
+      if (ctx.sym.callDtors) w.u8(0x10).uleb(ctx.sym.callDtors.getFunctionIndex());
+      w.u8(W.OP_END);
+      this.setBody(fn, w);
+    }
+  }
+
+  // ---- types, exports, custom sections ----------------------------------------------------
+
+  private calculateTypes(): void {
+    for (const file of this.ctx.objectFiles) {
+      const types = file.data.types;
+      for (let i = 0; i < types.length; i++) if (file.typeIsUsed[i]) file.typeMap[i] = this.registerType(types[i]);
+    }
+    for (const sym of this.importedSymbols) if (sym.isFunction() || sym.isTag()) this.registerType(sym.sig!);
+    for (const fn of this.inputFunctions) this.registerType(fn.sig!);
+    for (const t of this.inputTags) this.registerType(t.sig!);
+  }
+
+  private numGlobals(): number {
+    return this.inputGlobals.length + this.internalGotSymbols.length + this.dataAddressGlobals.length;
+  }
+
+  private calculateExports(): void {
+    const ctx = this.ctx;
+    if (ctx.config.memoryExport !== null) this.exports.push({ name: ctx.config.memoryExport, kind: W.EXTERNAL_MEMORY, index: 0 });
+    let globalIndex = this.numImportedGlobals + this.numGlobals();
+    for (const sym of ctx.symtab.symbols) {
+      if (!isExported(ctx, sym) || !sym.isLive()) continue;
+      let e: Export;
+      switch (sym.kind) {
+        case DefinedFunction:
+          e = { name: sym.chunk!.exportName ?? sym.name, kind: W.EXTERNAL_FUNCTION, index: sym.chunk!.functionIndex };
+          break;
+        case DefinedGlobal:
+          // Linker-made mutable globals (__stack_pointer...) are exported only on request.
+          if (sym.element!.globalType!.mutable && !sym.file && !sym.forceExport) continue;
+          e = { name: sym.name, kind: W.EXTERNAL_GLOBAL, index: sym.getGlobalIndex() };
+          break;
+        case DefinedTag:
+          e = { name: sym.name, kind: W.EXTERNAL_TAG, index: sym.getTagIndex() };
+          break;
+        case DefinedData:
+          this.dataAddressGlobals.push(sym);
+          e = { name: sym.name, kind: W.EXTERNAL_GLOBAL, index: globalIndex++ };
+          break;
+        case DefinedTable:
+          e = { name: sym.name, kind: W.EXTERNAL_TABLE, index: sym.getTableNumber() };
+          break;
+        default:
+          continue;
+      }
+      this.exports.push(e);
+    }
+  }
+
+  private calculateCustomSections(): void {
+    const cfg = this.ctx.config;
+    const stripDebug = cfg.stripDebug || cfg.stripAll;
+    for (const file of this.ctx.objectFiles) {
+      for (const c of file.customSections) {
+        if (c.discarded || c.size === 0) continue;
+        const n = c.name;
+        if (n === 'linking' || n === 'name' || n === 'producers' || n === 'target_features' || n.startsWith('reloc.')) continue;
+        if (n === '.llvmbc' || n === '.llvmcmd') continue;
+        if (stripDebug && n.startsWith('.debug_')) continue;
+        let list = this.customSections.get(n);
+        if (!list) this.customSections.set(n, (list = []));
+        list.push(c);
+      }
+    }
+  }
+
+  private checkImportExportTargetFeatures(): void {
+    const ctx = this.ctx;
+    if (!ctx.config.checkFeatures || this.features.has('mutable-globals')) return;
+    for (const sym of this.importedSymbols)
+      if (sym.isGlobal() && sym.getGlobalType()!.mutable)
+        ctx.diag.error(
+          `mutable global imported but 'mutable-globals' feature not present in inputs: \`${demangleName(ctx, sym.name)}\`. Use --no-check-features to suppress.`,
+        );
+    for (const sym of ctx.symtab.symbols) {
+      if (!isExported(ctx, sym) || !sym.isLive() || sym.kind !== DefinedGlobal) continue;
+      if (sym.element!.globalType!.mutable && !sym.file && !sym.forceExport) continue;
+      ctx.diag.error(
+        `mutable global exported but 'mutable-globals' feature not present in inputs: \`${demangleName(ctx, sym.name)}\`. Use --no-check-features to suppress.`,
+      );
+    }
+  }
+
+  // ---- sections ---------------------------------------------------------------------------
+
+  private addSections(): Layout {
+    const ctx = this.ctx;
+    const cfg = ctx.config;
+    const out: OutSection[] = [];
+    const bytes = (id: number, name: string, body: ByteWriter) => {
+      out.push({ kind: 'bytes', id, name, body: body.finish(), offset: 0, header: new Uint8Array(0) });
+    };
+
+    if (this.types.length) {
+      const w = new ByteWriter();
+      w.uleb(this.types.length);
+      for (const t of this.types) for (let i = 0; i < t.key.length; i++) w.u8(t.key.charCodeAt(i));
+      bytes(W.SEC_TYPE, 'TYPE', w);
+    }
+    const numImports = this.importedSymbols.length + (cfg.memoryImport ? 1 : 0);
+    if (numImports) bytes(W.SEC_IMPORT, 'IMPORT', this.importSection(numImports));
+    if (this.inputFunctions.length) {
+      const w = new ByteWriter();
+      w.uleb(this.inputFunctions.length);
+      for (const fn of this.inputFunctions) w.uleb(this.lookupType(fn.sig!));
+      bytes(W.SEC_FUNCTION, 'FUNCTION', w);
+    }
+    if (this.inputTables.length) {
+      const w = new ByteWriter();
+      w.uleb(this.inputTables.length);
+      for (const t of this.inputTables) writeTableType(w, t.tableType!);
+      bytes(W.SEC_TABLE, 'TABLE', w);
+    }
+    if (!cfg.memoryImport) {
+      const w = new ByteWriter();
+      const hasMax = this.mem.maxPages !== 0;
+      w.uleb(1).uleb(hasMax ? W.LIMITS_HAS_MAX : 0).uleb(this.mem.initialPages);
+      if (hasMax) w.uleb(this.mem.maxPages);
+      bytes(W.SEC_MEMORY, 'MEMORY', w);
+    }
+    if (this.inputTags.length) {
+      const w = new ByteWriter();
+      w.uleb(this.inputTags.length);
+      for (const t of this.inputTags) w.uleb(0).uleb(this.lookupType(t.sig!));
+      bytes(W.SEC_TAG, 'TAG', w);
+    }
+    if (this.numGlobals()) bytes(W.SEC_GLOBAL, 'GLOBAL', this.globalSection());
+    if (this.exports.length) {
+      const w = new ByteWriter();
+      w.uleb(this.exports.length);
+      for (const e of this.exports) w.str(e.name).u8(e.kind).uleb(e.index);
+      bytes(W.SEC_EXPORT, 'EXPORT', w);
+    }
+    if (ctx.sym.startFunction) bytes(W.SEC_START, 'START', new ByteWriter().uleb(ctx.sym.startFunction.getFunctionIndex()));
+    if (this.indirectFunctions.length) bytes(W.SEC_ELEM, 'ELEM', this.elemSection());
+
+    if (this.inputFunctions.length) {
+      const prefix = new ByteWriter().uleb(this.inputFunctions.length).finish();
+      let size = prefix.length;
+      for (const fn of this.inputFunctions) {
+        fn.outSecOff = size;
+        size += fn.size;
+      }
+      out.push({ kind: 'code', id: W.SEC_CODE, name: 'CODE', functions: this.inputFunctions, prefix, bodySize: size, offset: 0, header: new Uint8Array(0) });
+    }
+
+    const inBinary = this.segments.filter((s) => this.requiredInBinary(s));
+    if (inBinary.length) {
+      const prefix = new ByteWriter().uleb(inBinary.length).finish();
+      let size = prefix.length;
+      const headers: Uint8Array[] = [];
+      const offsets: number[] = [];
+      for (const seg of inBinary) {
+        const h = new ByteWriter();
+        h.uleb(seg.initFlags);
+        i32ConstExpr(h, seg.startVA);
+        h.uleb(seg.size);
+        const hb = h.finish();
+        headers.push(hb);
+        offsets.push(size);
+        for (const c of seg.inputSegments) c.outSecOff = size + hb.length + c.outputSegmentOffset;
+        size += hb.length + seg.size;
+      }
+      out.push({
+        kind: 'data',
+        id: W.SEC_DATA,
+        name: 'DATA',
+        segments: inBinary,
+        segmentHeaders: headers,
+        segmentOffsets: offsets,
+        prefix,
+        bodySize: size,
+        offset: 0,
+        header: new Uint8Array(0),
+      });
+    }
+
+    for (const [name, chunks] of this.customSections) out.push(this.customSection(name, chunks));
+
+    const keep = (n: string) => !cfg.stripAll || cfg.keepSections.has(n);
+    if (keep('name')) bytes(W.SEC_CUSTOM, 'name', this.nameSection());
+    if (keep('producers') && this.producers.some((p) => p.length)) bytes(W.SEC_CUSTOM, 'producers', this.producersSection());
+    if (keep('target_features') && this.features.size) {
+      const w = new ByteWriter().str('target_features');
+      const sorted = [...this.features].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      w.uleb(sorted.length);
+      for (const f of sorted) w.u8(0x2b).str(f);
+      bytes(W.SEC_CUSTOM, 'target_features', w);
+    }
+
+    // Headers and file offsets.
+    let fileSize = 8;
+    for (const s of out) {
+      const bodySize = s.kind === 'bytes' ? s.body.length : s.bodySize;
+      s.header = new ByteWriter(8).u8(s.id).uleb(bodySize).finish();
+      s.offset = fileSize;
+      fileSize += s.header.length + bodySize;
+    }
+    return { sections: out, fileSize, tableBase: cfg.tableBase };
+  }
+
+  private customSection(name: string, chunks: InputChunk[]): OutSection {
+    // Mergeable strings (.debug_str at -O1) collapse into one chunk where the first one was.
+    let merged: InputChunk | null = null;
+    const list: InputChunk[] = [];
+    for (const c of chunks) {
+      if (!c.isMerge) {
+        list.push(c);
+        continue;
+      }
+      if (!merged) {
+        merged = new InputChunk(CHUNK_MERGED, null, name, false);
+        merged.flags = W.SEG_FLAG_STRINGS;
+        merged.merged = [];
+        merged.live = true;
+        list.push(merged);
+      }
+      addMergeChunk(merged, c);
+    }
+    if (merged) finalizeMerged(merged, (c) => c.file!.data.buf.subarray(c.srcStart, c.srcStart + c.size));
+    const prefix = new ByteWriter().str(name).finish();
+    let payload = 0;
+    for (const c of list) {
+      payload = alignTo(payload, 2 ** c.alignment);
+      c.outSecOff = payload;
+      payload += c.size;
+    }
+    return { kind: 'custom', id: W.SEC_CUSTOM, name, chunks: list, prefix, bodySize: prefix.length + payload, offset: 0, header: new Uint8Array(0) };
+  }
+
+  private importSection(count: number): ByteWriter {
+    const cfg = this.ctx.config;
+    const w = new ByteWriter();
+    w.uleb(count);
+    if (cfg.memoryImport) {
+      w.str(cfg.memoryImport[0]).str(cfg.memoryImport[1]).u8(W.EXTERNAL_MEMORY);
+      const flags = this.mem.maxPages !== 0 ? W.LIMITS_HAS_MAX : 0;
+      writeLimits(w, { flags, min: this.mem.initialPages, max: this.mem.maxPages });
+    }
+    for (const sym of this.importedSymbols) {
+      w.str(sym.importModule ?? 'env').str(sym.importName ?? sym.name);
+      if (sym.isFunction()) w.u8(W.EXTERNAL_FUNCTION).uleb(this.lookupType(sym.sig!));
+      else if (sym.isGlobal()) {
+        w.u8(W.EXTERNAL_GLOBAL);
+        writeGlobalType(w, sym.getGlobalType()!);
+      } else if (sym.isTag()) w.u8(W.EXTERNAL_TAG).uleb(0).uleb(this.lookupType(sym.sig!));
+      else {
+        w.u8(W.EXTERNAL_TABLE);
+        writeTableType(w, sym.getTableType()!);
+      }
+    }
+    return w;
+  }
+
+  private globalSection(): ByteWriter {
+    const w = new ByteWriter();
+    w.uleb(this.numGlobals());
+    for (const g of this.inputGlobals) {
+      writeGlobalType(w, g.globalType!);
+      if (g.file) writeInitExpr(w, g.init!, g.file.data.buf);
+      else i32ConstExpr(w, g.pointerValue);
+    }
+    for (const sym of this.internalGotSymbols) {
+      writeGlobalType(w, { valType: W.TYPE_I32, mutable: false });
+      let v = 0;
+      if (sym.kind === DefinedData) v = sym.getVA(true);
+      else if (sym.isFunction()) v = sym.isStub ? 0 : sym.getTableIndex();
+      i32ConstExpr(w, v);
+    }
+    for (const sym of this.dataAddressGlobals) {
+      writeGlobalType(w, { valType: W.TYPE_I32, mutable: false });
+      i32ConstExpr(w, sym.getVA());
+    }
+    return w;
+  }
+
+  private elemSection(): ByteWriter {
+    const ctx = this.ctx;
+    const w = new ByteWriter();
+    w.uleb(1);
+    const tableNumber = ctx.sym.indirectFunctionTable!.getTableNumber();
+    const flags = tableNumber ? 2 : 0;
+    w.uleb(flags);
+    if (flags) w.uleb(tableNumber);
+    i32ConstExpr(w, ctx.config.tableBase);
+    if (flags) w.u8(0);
+    w.uleb(this.indirectFunctions.length);
+    for (const sym of this.indirectFunctions) w.uleb(sym.getFunctionIndex());
+    return w;
+  }
+
+  private nameSection(): ByteWriter {
+    const ctx = this.ctx;
+    const w = new ByteWriter();
+    w.str('name');
+    const sub = (type: number, body: ByteWriter) => {
+      const b = body.finish();
+      w.u8(type).uleb(b.length).bytes(b);
+    };
+    const moduleName = ctx.config.soname || basename(ctx.config.output);
+    sub(0, new ByteWriter().str(moduleName));
+
+    const fnames = new ByteWriter();
+    let fcount = 0;
+    for (const sym of this.importedSymbols) {
+      if (!sym.isFunction()) continue;
+      fnames.uleb(sym.functionIndex).str(demangleName(ctx, sym.name));
+      fcount++;
+    }
+    for (const fn of this.inputFunctions) {
+      if (!fn.name) continue;
+      fnames.uleb(fn.functionIndex).str(fn.debugName || demangleName(ctx, fn.name));
+      fcount++;
+    }
+    if (fcount) sub(1, new ByteWriter().uleb(fcount).bytes(fnames.finish()));
+
+    const gnames = new ByteWriter();
+    let gcount = 0;
+    for (const sym of this.importedSymbols) {
+      if (!sym.isGlobal()) continue;
+      gnames.uleb(sym.globalIndex).str(demangleName(ctx, sym.name));
+      gcount++;
+    }
+    for (const g of this.inputGlobals) {
+      if (!g.name) continue;
+      gnames.uleb(g.assignedIndex).str(demangleName(ctx, g.name));
+      gcount++;
+    }
+    for (const sym of this.internalGotSymbols) {
+      gnames.uleb(sym.gotIndex).str((sym.isFunction() ? 'GOT.func.internal.' : 'GOT.data.internal.') + demangleName(ctx, sym.name));
+      gcount++;
+    }
+    if (gcount) sub(7, new ByteWriter().uleb(gcount).bytes(gnames.finish()));
+
+    const dnames = new ByteWriter();
+    let dcount = 0;
+    for (const seg of this.segments) {
+      if (!seg.name || !this.requiredInBinary(seg)) continue;
+      dnames.uleb(seg.index).str(seg.name);
+      dcount++;
+    }
+    if (dcount) sub(9, new ByteWriter().uleb(dcount).bytes(dnames.finish()));
+    return w;
+  }
+
+  private producersSection(): ByteWriter {
+    const w = new ByteWriter().str('producers');
+    const fields = ['language', 'processed-by', 'sdk'];
+    w.uleb(this.producers.filter((p) => p.length).length);
+    for (let i = 0; i < 3; i++) {
+      const list = this.producers[i];
+      if (!list.length) continue;
+      w.str(fields[i]).uleb(list.length);
+      for (const [n, v] of list) w.str(n).str(v);
+    }
+    return w;
+  }
+
+  /** Facts the plan and map file need. */
+  get result() {
+    return {
+      segments: this.segments,
+      inputFunctions: this.inputFunctions,
+      inputGlobals: this.inputGlobals,
+      importedSymbols: this.importedSymbols,
+      exports: this.exports,
+      memory: this.mem,
+    };
+  }
+}
+

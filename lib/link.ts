@@ -1,0 +1,174 @@
+// One link, end to end: argv -> options -> inputs -> symbols -> GC -> layout -> plan -> bytes.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { Diagnostics, InputError, LinkError, StopLink, type Diagnostic } from './diag.js';
+import { checkOptions, parseOptions, type LinkOptions } from './options/index.js';
+import { helpText } from './options/table.js';
+import type { FileSystem } from './options/rsp.js';
+import { InputLoader, oneShotCache, type InputCache } from './input/index.js';
+import { Context } from './resolve/context.js';
+import { resolve } from './resolve/index.js';
+import { markLive } from './gc/index.js';
+import { Writer } from './layout/writer.js';
+import { buildPlan } from './plan/index.js';
+import type { WritePlan } from './plan/types.js';
+import { selectBackend, type Backend } from './backend/index.js';
+import { writeAtomic } from './output/index.js';
+import { WELD_VERSION, LLD_COMPAT } from './version.js';
+
+export interface LinkResult {
+  /** The linked module (empty for --help/--version). */
+  bytes: Uint8Array;
+  warnings: string[];
+  diagnostics: Diagnostic[];
+  /** Lines for stdout (--trace, --print-gc-sections, --print-map, --help, --version). */
+  stdout: string[];
+}
+
+export interface LinkRequest {
+  argv: readonly string[];
+  cwd: string;
+  fs?: FileSystem;
+  cache?: InputCache;
+  backend?: Backend;
+  /** The CLI requires -o (as wasm-ld does); the API may return bytes only. */
+  requireOutput?: boolean;
+  /** Streams diagnostics and stdout lines as they happen (the CLI). */
+  onDiagnostic?: (d: Diagnostic) => void;
+  onStdout?: (line: string) => void;
+  onLog?: (line: string) => void;
+  /** Hook to inspect (or dump) the plan before it is executed. */
+  onPlan?: (plan: WritePlan) => void;
+}
+
+export const nodeFs: FileSystem = {
+  read(path) {
+    try {
+      return { bytes: readFileSync(path) };
+    } catch (e) {
+      return { error: errnoMessage(e) };
+    }
+  },
+  exists(path) {
+    try {
+      return existsSync(path) && statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  },
+};
+
+/** Node's errors as LLVM's error_code messages ("No such file or directory"). */
+export function errnoMessage(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'No such file or directory';
+    case 'EACCES':
+      return 'Permission denied';
+    case 'EISDIR':
+      return 'Is a directory';
+    case 'ENOTDIR':
+      return 'Not a directory';
+    case 'EROFS':
+      return 'Read-only file system';
+    case 'ENOSPC':
+      return 'No space left on device';
+    default:
+      return (e as Error)?.message ?? String(e);
+  }
+}
+
+function checkWritable(path: string, fs: FileSystem): string | null {
+  void fs;
+  try {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st?.isDirectory()) return 'Is a directory';
+    return null;
+  } catch (e) {
+    return errnoMessage(e);
+  }
+}
+
+export function runLink(req: LinkRequest): LinkResult {
+  const diag = new Diagnostics();
+  diag.onMessage = req.onDiagnostic ?? null;
+  diag.onOut = req.onStdout ?? null;
+  diag.onLog = req.onLog ?? null;
+  const fs = req.fs ?? nodeFs;
+  const result = (bytes: Uint8Array): LinkResult => ({ bytes, warnings: diag.warnings(), diagnostics: diag.all, stdout: diag.out });
+  let config: LinkOptions | undefined;
+  try {
+    config = parseOptions(req.argv, req.cwd, fs, diag);
+    diag.errorLimit = config.errorLimit;
+    diag.fatalWarnings = config.fatalWarnings;
+    diag.verbose = config.verbose;
+    if (config.help) {
+      diag.message(helpText('weld').trimEnd());
+      return result(new Uint8Array(0));
+    }
+    if (config.printVersion) diag.message(`weld ${WELD_VERSION} (compatible with ${LLD_COMPAT}; backend: ${(req.backend ?? selectBackend()).name})`);
+    if (config.version || (config.printVersion && !config.files.some((f) => f.kind === 'input' || f.kind === 'library')))
+      return result(new Uint8Array(0));
+    diag.checkpoint();
+
+    const bytes = linkWithOptions(config, req, fs, diag);
+    return result(bytes);
+  } catch (e) {
+    if (e instanceof StopLink) throw new LinkError(diag.all);
+    if (e instanceof InputError) {
+      diag.all.push({ severity: 'error', message: e.message, ...e.details });
+      req.onDiagnostic?.(diag.all[diag.all.length - 1]);
+      throw new LinkError(diag.all);
+    }
+    throw e;
+  }
+}
+
+function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, diag: Diagnostics): Uint8Array {
+  const cache = req.cache ?? oneShotCache();
+  const loader = new InputLoader(config, req.cwd, fs, diag, cache);
+  loader.createFiles();
+  diag.checkpoint();
+  if (req.requireOutput !== false || config.output) checkOptions(config, diag);
+  else if (config.importTable && config.exportTable) diag.error('--import-table and --export-table may not be used together');
+  diag.checkpoint();
+  if (config.allowUndefinedFile) loader.readImportFile(config.allowUndefinedFile);
+
+  const outPath = config.output ? (isAbsolute(config.output) ? config.output : join(req.cwd, config.output)) : '';
+  if (outPath) {
+    const why = checkWritable(outPath, fs);
+    if (why) diag.error(`cannot open output file ${config.output}: ${why}`);
+  }
+  diag.checkpoint();
+
+  const ctx = new Context(config, diag);
+  resolve(ctx, loader.files);
+  if (config.whyExtract) {
+    try {
+      writeAtomic(isAbsolute(config.whyExtract) ? config.whyExtract : join(req.cwd, config.whyExtract), new TextEncoder().encode(ctx.whyExtractText), 0o644);
+    } catch (e) {
+      diag.error(`cannot open --why-extract= file ${config.whyExtract}: ${errnoMessage(e)}`);
+    }
+  }
+  markLive(ctx);
+  ctx.sym.indirectFunctionTable = ctx.symtab.resolveIndirectFunctionTable(false);
+  diag.checkpoint();
+
+  const layout = new Writer(ctx).run();
+  diag.checkpoint();
+  const plan = buildPlan(ctx, layout);
+  req.onPlan?.(plan);
+  const backend = req.backend ?? selectBackend();
+  diag.log(`backend: ${backend.name} (${backend.reason})`);
+  const bytes = backend.execute(plan);
+  if (outPath) {
+    try {
+      writeAtomic(outPath, bytes);
+    } catch (e) {
+      diag.fatal(`failed to write output '${config.output}': ${errnoMessage(e)}`);
+    }
+  }
+  return bytes;
+}

@@ -1,0 +1,307 @@
+// argv (wasm-ld syntax) -> LinkOptions, with wasm-ld's defaults, validation and messages.
+
+import type { Diagnostics } from '../diag.js';
+import { parseOne, type ParsedArg } from './table.js';
+import { expandResponseFiles, type FileSystem } from './rsp.js';
+
+export type UnresolvedPolicy = 'error' | 'warn' | 'ignore' | 'import-dynamic';
+
+/** The ordered file arguments and the positional switches between them. */
+export type FileDirective =
+  | { kind: 'input'; path: string }
+  | { kind: 'library'; name: string }
+  | { kind: 'whole-archive'; on: boolean }
+  | { kind: 'start-lib' }
+  | { kind: 'end-lib' }
+  | { kind: 'static'; on: boolean };
+
+export interface LinkOptions {
+  files: FileDirective[];
+  output: string;
+  /** Entry symbol; "" means none. */
+  entry: string;
+  allowMultipleDefinition: boolean;
+  checkFeatures: boolean;
+  demangle: boolean;
+  exportAll: boolean;
+  exportDynamic: boolean;
+  exportTable: boolean;
+  importTable: boolean;
+  growableTable: boolean;
+  importUndefined: boolean;
+  memoryImport: [string, string] | null;
+  memoryExport: string | null;
+  soname: string;
+  mapFile: string;
+  optimize: number;
+  gcSections: boolean;
+  printGcSections: boolean;
+  keepSections: Set<string>;
+  mergeDataSegments: boolean;
+  searchPaths: string[];
+  stripAll: boolean;
+  stripDebug: boolean;
+  stackFirst: boolean;
+  trace: boolean;
+  traceSymbols: string[];
+  unresolvedSymbols: UnresolvedPolicy;
+  whyExtract: string;
+  verbose: boolean;
+  tableBase: number;
+  globalBase: number;
+  initialHeap: number;
+  initialMemory: number;
+  maxMemory: number;
+  noGrowableMemory: boolean;
+  zStackSize: number;
+  pageSize: number;
+  features: string[] | null;
+  extraFeatures: string[] | null;
+  /** Names from --allow-undefined-file and <lib>.imports side files. */
+  allowUndefinedSymbols: Set<string>;
+  allowUndefinedFile: string;
+  exports: string[];
+  exportIfDefined: string[];
+  undefined: string[];
+  wraps: string[];
+  errorLimit: number;
+  fatalWarnings: boolean;
+  noinhibitExec: boolean;
+  version: boolean;
+  printVersion: boolean;
+  help: boolean;
+  cacheDir: string;
+  dumpPlan: string;
+  /** The expanded argv, for the link cache digest. */
+  argv: string[];
+}
+
+/** Flags weld parses but does not implement yet: they fail the link with a clear message. */
+const UNSUPPORTED: Record<string, string> = {
+  relocatable: '-r/--relocatable',
+  emit_relocs: '--emit-relocs',
+  compress_relocations: '--compress-relocations',
+  shared: '-shared',
+  pie: '-pie',
+  shared_memory: '--shared-memory',
+  Bsymbolic: '-Bsymbolic',
+  reproduce: '--reproduce',
+  build_id: '--build-id',
+  build_id_eq: '--build-id',
+  experimental_pic: '--experimental-pic',
+};
+
+function lastOf(args: ParsedArg[], ...ids: string[]): ParsedArg | undefined {
+  for (let i = args.length - 1; i >= 0; i--) if (ids.includes(args[i].id)) return args[i];
+  return undefined;
+}
+
+function hasFlag(args: ParsedArg[], pos: string, neg: string, def: boolean): boolean {
+  const a = lastOf(args, pos, neg);
+  return a ? a.id === pos : def;
+}
+
+export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSystem, diag: Diagnostics): LinkOptions {
+  const argv = expandResponseFiles(argvIn, cwd, fs, diag);
+  const args: ParsedArg[] = [];
+  for (let i = 0; i < argv.length; ) {
+    const r = parseOne(argv, i);
+    if (r.ok) args.push(r.arg);
+    else if (r.kind === 'unknown') diag.error(`unknown argument: ${r.text}`);
+    else diag.error(`${r.text}: missing argument`);
+    i = r.next;
+  }
+  const has = (id: string) => args.some((a) => a.id === id);
+  const value = (id: string, def = ''): string => lastOf(args, id)?.values[0] ?? def;
+  const all = (id: string): string[] => args.filter((a) => a.id === id).flatMap((a) => a.values);
+  const integer = (id: string, def: number): number => {
+    const a = lastOf(args, id);
+    if (!a) return def;
+    const v = a.values[0] ?? '';
+    if (/^-?\d+$/.test(v)) return Number(v);
+    diag.error(`${argv[a.index]}: number expected, but got '${v}'`);
+    return 0;
+  };
+  const zValue = (key: string, def: number): number => {
+    const zs = args.filter((a) => a.id === 'z');
+    for (let i = zs.length - 1; i >= 0; i--) {
+      const v = zs[i].values[0];
+      const eq = v.indexOf('=');
+      const k = eq < 0 ? v : v.slice(0, eq);
+      if (k !== key) continue;
+      const n = parseCInteger(eq < 0 ? '' : v.slice(eq + 1));
+      if (n === null) {
+        diag.error(`invalid ${key}: ${eq < 0 ? '' : v.slice(eq + 1)}`);
+        return def;
+      }
+      return n;
+    }
+    return def;
+  };
+
+  for (const a of args) {
+    const what = UNSUPPORTED[a.id];
+    if (what) diag.error(`${what} is not supported by weld yet`);
+  }
+  for (const z of all('z')) {
+    if (!z.startsWith('stack-size=') && !z.startsWith('muldefs')) diag.warn(`unknown -z value: ${z}`);
+  }
+
+  const relocatable = has('relocatable');
+  const shared = has('shared');
+  let entry: string;
+  const entryArg = lastOf(args, 'entry', 'no_entry');
+  if (!entryArg) entry = relocatable ? '' : shared ? '__wasm_call_ctors' : '_start';
+  else entry = entryArg.id === 'no_entry' ? '' : entryArg.values[0];
+
+  let unresolved: UnresolvedPolicy = hasFlag(args, 'error_unresolved_symbols', 'warn_unresolved_symbols', true) ? 'error' : 'warn';
+  const ur = lastOf(args, 'unresolved_symbols');
+  if (ur) {
+    const s = ur.values[0];
+    if (s === 'ignore-all') unresolved = 'ignore';
+    else if (s === 'import-dynamic') {
+      unresolved = 'import-dynamic';
+      diag.error('--unresolved-symbols=import-dynamic is not supported by weld yet');
+    } else if (s !== 'report-all') diag.error(`unknown --unresolved-symbols value: ${s}`);
+  }
+
+  let memoryImport: [string, string] | null = null;
+  if (has('import_memory_with_name')) {
+    const v = value('import_memory_with_name');
+    const comma = v.indexOf(',');
+    memoryImport = comma < 0 ? [v, ''] : [v.slice(0, comma), v.slice(comma + 1)];
+  } else if (has('import_memory')) memoryImport = ['env', 'memory'];
+  let memoryExport: string | null = null;
+  if (has('export_memory_with_name')) memoryExport = value('export_memory_with_name');
+  else if (has('export_memory')) memoryExport = 'memory';
+
+  const stackFirst = hasFlag(args, 'stack_first', 'no_stack_first', true);
+  const o: LinkOptions = {
+    files: [],
+    output: value('o'),
+    entry,
+    allowMultipleDefinition:
+      all('z').some((z) => z === 'muldefs') || hasFlag(args, 'allow_multiple_definition', 'no_allow_multiple_definition', false),
+    checkFeatures: hasFlag(args, 'check_features', 'no_check_features', true),
+    demangle: hasFlag(args, 'demangle', 'no_demangle', true),
+    exportAll: has('export_all'),
+    exportDynamic: hasFlag(args, 'export_dynamic', 'no_export_dynamic', shared),
+    exportTable: has('export_table'),
+    importTable: has('import_table'),
+    growableTable: has('growable_table'),
+    importUndefined: has('import_undefined'),
+    memoryImport,
+    memoryExport,
+    soname: value('soname'),
+    mapFile: has('print_map') ? '-' : value('Map'),
+    optimize: integer('O', 1),
+    gcSections: hasFlag(args, 'gc_sections', 'no_gc_sections', !relocatable),
+    printGcSections: hasFlag(args, 'print_gc_sections', 'no_print_gc_sections', false),
+    keepSections: new Set(all('keep_section')),
+    mergeDataSegments: hasFlag(args, 'merge_data_segments', 'no_merge_data_segments', !relocatable),
+    searchPaths: all('library_path'),
+    stripAll: has('strip_all'),
+    stripDebug: has('strip_debug'),
+    stackFirst,
+    trace: has('trace'),
+    traceSymbols: all('trace_symbol'),
+    unresolvedSymbols: unresolved,
+    whyExtract: value('why_extract'),
+    verbose: has('verbose'),
+    tableBase: integer('table_base', 0),
+    globalBase: integer('global_base', 0),
+    initialHeap: integer('initial_heap', 0),
+    initialMemory: integer('initial_memory', 0),
+    maxMemory: integer('max_memory', 0),
+    noGrowableMemory: has('no_growable_memory'),
+    zStackSize: zValue('stack-size', 65536),
+    pageSize: integer('page_size', 65536),
+    features: has('features') ? lastOf(args, 'features')!.values : null,
+    extraFeatures: has('extra_features') ? lastOf(args, 'extra_features')!.values : null,
+    allowUndefinedSymbols: new Set(),
+    allowUndefinedFile: value('allow_undefined_file'),
+    exports: all('export'),
+    exportIfDefined: all('export_if_defined'),
+    undefined: all('undefined'),
+    wraps: all('wrap'),
+    errorLimit: integer('error_limit', 20),
+    fatalWarnings: hasFlag(args, 'fatal_warnings', 'no_fatal_warnings', false),
+    noinhibitExec: has('noinhibit_exec'),
+    version: has('version'),
+    printVersion: has('v') || has('version'),
+    help: has('help'),
+    cacheDir: value('cache_dir'),
+    dumpPlan: value('dump_plan'),
+    argv,
+  };
+
+  if (o.pageSize !== 1 && o.pageSize !== 65536) diag.error('--page_size=N must be either 1 or 65536');
+  if (o.pageSize !== 65536) diag.error('--page-size=1 is not supported by weld yet');
+  if (o.maxMemory !== 0 && o.noGrowableMemory) diag.error('--max-memory is incompatible with --no-growable-memory');
+  const m = lastOf(args, 'm');
+  if (m) {
+    if (m.values[0] === 'wasm64') diag.error('-m wasm64 is not supported by weld yet');
+    else if (m.values[0] !== 'wasm32') diag.error(`invalid target architecture: ${m.values[0]}`);
+  }
+  const threads = lastOf(args, 'threads');
+  if (threads && !(/^\d+$/.test(threads.values[0]) && Number(threads.values[0]) > 0))
+    diag.error(`${threads.spelling.replace(/=$/, '')}: expected a positive integer, but got '${threads.values[0]}'`);
+  const color = lastOf(args, 'color_diagnostics_eq');
+  if (color && !['auto', 'always', 'never'].includes(color.values[0])) diag.error(`unknown option: --color-diagnostics=${color.values[0]}`);
+  const rsp = lastOf(args, 'rsp_quoting');
+  if (rsp && rsp.values[0] !== 'posix' && rsp.values[0] !== 'windows') diag.error(`invalid response file quoting: ${rsp.values[0]}`);
+
+  if (has('allow_undefined')) {
+    o.importUndefined = true;
+    o.unresolvedSymbols = 'ignore';
+  }
+  // setConfigs: defaults that depend on other options.
+  if (!o.tableBase) o.tableBase = 1;
+  if (!o.globalBase && !o.stackFirst) o.globalBase = 1024;
+  if (!o.memoryExport && !o.memoryImport) o.memoryExport = 'memory';
+
+  for (const a of args) {
+    switch (a.id) {
+      case 'INPUT':
+        o.files.push({ kind: 'input', path: a.values[0] });
+        break;
+      case 'library':
+        o.files.push({ kind: 'library', name: a.values[0] });
+        break;
+      case 'whole_archive':
+        o.files.push({ kind: 'whole-archive', on: true });
+        break;
+      case 'no_whole_archive':
+        o.files.push({ kind: 'whole-archive', on: false });
+        break;
+      case 'start_lib':
+        o.files.push({ kind: 'start-lib' });
+        break;
+      case 'end_lib':
+        o.files.push({ kind: 'end-lib' });
+        break;
+      case 'Bstatic':
+        o.files.push({ kind: 'static', on: true });
+        break;
+      case 'Bdynamic':
+        o.files.push({ kind: 'static', on: false });
+        break;
+    }
+  }
+  return o;
+}
+
+/** checkOptions: combinations wasm-ld refuses, checked once the inputs are known. */
+export function checkOptions(o: LinkOptions, diag: Diagnostics): void {
+  if (!o.output) diag.error('no output file specified');
+  if (o.importTable && o.exportTable) diag.error('--import-table and --export-table may not be used together');
+}
+
+/** strtoull-like parse with base autodetection (0x.., 0..), as llvm::to_integer(s, v, 0). */
+export function parseCInteger(s: string): number | null {
+  if (/^0[xX][0-9a-fA-F]+$/.test(s)) return parseInt(s.slice(2), 16);
+  if (/^0[0-7]+$/.test(s)) return parseInt(s.slice(1), 8);
+  if (/^0[bB][01]+$/.test(s)) return parseInt(s.slice(2), 2);
+  if (/^\d+$/.test(s)) return Number(s);
+  return null;
+}

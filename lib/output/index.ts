@@ -1,0 +1,26 @@
+// Writes the output atomically: a temporary file in the same directory, then a rename, so a failed
+// link never leaves a half-written file or truncates an existing one.
+
+import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+export function writeAtomic(path: string, bytes: Uint8Array, mode = 0o755): void {
+  const tmp = join(dirname(path), `.${basename(path)}.weld-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
+  let fd = -1;
+  try {
+    fd = openSync(tmp, 'w', mode);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    closeSync(fd);
+    fd = -1;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd >= 0) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // The temporary file may not exist.
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,227 @@
+// Layout -> WritePlan: chunk rows for every output byte range, and per input file the values of
+// its symbols (so the executor patches relocations without knowing what a symbol is).
+
+import type { Context } from '../resolve/context.js';
+import {
+  DefinedData,
+  DefinedFunction,
+  DefinedGlobal,
+  DefinedTable,
+  DefinedTag,
+  LazyKind,
+  SectionKind,
+  UndefinedData,
+  UndefinedFunction,
+  UndefinedGlobal,
+  UndefinedTable,
+  UndefinedTag,
+  type InputChunk,
+  type ObjFile,
+} from '../resolve/model.js';
+import type { Layout } from '../layout/types.js';
+import * as P from './types.js';
+
+class Synth {
+  parts: Uint8Array[] = [];
+  size = 0;
+  add(b: Uint8Array): number {
+    const at = this.size;
+    this.parts.push(b);
+    this.size += b.length;
+    return at;
+  }
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let p = 0;
+    for (const b of this.parts) {
+      out.set(b, p);
+      p += b.length;
+    }
+    return out;
+  }
+}
+
+class Rows {
+  data = new Uint32Array(1024 * P.CHUNK_STRIDE);
+  tomb: number[] = [];
+  va: number[] = [];
+  n = 0;
+  push(buf: number, src: number, len: number, dst: number, file: number, rs: number, re: number, inputOffset: number, tomb: number, va: number): void {
+    if ((this.n + 1) * P.CHUNK_STRIDE > this.data.length) {
+      const next = new Uint32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    const r = this.n * P.CHUNK_STRIDE;
+    const d = this.data;
+    d[r] = buf;
+    d[r + 1] = src;
+    d[r + 2] = len;
+    d[r + 3] = dst;
+    d[r + 4] = file;
+    d[r + 5] = rs;
+    d[r + 6] = re;
+    d[r + 7] = inputOffset;
+    this.tomb.push(tomb);
+    this.va.push(va);
+    this.n++;
+  }
+}
+
+export function buildPlan(ctx: Context, layout: Layout): P.WritePlan {
+  const synth = new Synth();
+  const rows = new Rows();
+  const buffers: Uint8Array[] = [new Uint8Array(0)];
+  const bufferIndex = new Map<Uint8Array, number>();
+  const fileIndex = new Map<ObjFile, number>();
+  const files: P.PlanFile[] = [];
+
+  const bufOf = (b: Uint8Array): number => {
+    let i = bufferIndex.get(b);
+    if (i === undefined) {
+      i = buffers.length;
+      buffers.push(b);
+      bufferIndex.set(b, i);
+    }
+    return i;
+  };
+  const fileOf = (f: ObjFile): number => {
+    let i = fileIndex.get(f);
+    if (i === undefined) {
+      i = files.length;
+      files.push(planFile(ctx, f));
+      fileIndex.set(f, i);
+    }
+    return i;
+  };
+  const emitSynth = (bytes: Uint8Array, dst: number) => {
+    if (bytes.length) rows.push(0, synth.add(bytes), bytes.length, dst, P.NO_FILE, 0, 0, 0, 0, 0);
+  };
+  const emitChunk = (c: InputChunk, dst: number) => {
+    if (c.body || !c.file) {
+      emitSynth(c.body ?? new Uint8Array(0), dst);
+      return;
+    }
+    const f = c.file;
+    rows.push(bufOf(f.data.buf), c.srcStart, c.size, dst, c.relocEnd > c.relocStart ? fileOf(f) : P.NO_FILE, c.relocStart, c.relocEnd, c.inputSectionOffset, c.tombstone, c.va(0) - c.chunkOffset(0) + c.outputSegmentOffset);
+  };
+
+  emitSynth(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]), 0);
+  for (const s of layout.sections) {
+    emitSynth(s.header, s.offset);
+    const content = s.offset + s.header.length;
+    switch (s.kind) {
+      case 'bytes':
+        emitSynth(s.body, content);
+        break;
+      case 'code':
+        emitSynth(s.prefix, content);
+        for (const fn of s.functions) emitChunk(fn, content + fn.outSecOff);
+        break;
+      case 'data':
+        emitSynth(s.prefix, content);
+        for (let i = 0; i < s.segments.length; i++) {
+          emitSynth(s.segmentHeaders[i], content + s.segmentOffsets[i]);
+          for (const c of s.segments[i].inputSegments) emitChunk(c, content + c.outSecOff);
+        }
+        break;
+      case 'custom':
+        emitSynth(s.prefix, content);
+        for (const c of s.chunks) emitChunk(c, content + s.prefix.length + c.outSecOff);
+        break;
+    }
+  }
+  buffers[0] = synth.finish();
+  return {
+    version: P.PLAN_VERSION,
+    size: layout.fileSize,
+    buffers,
+    chunks: rows.data.slice(0, rows.n * P.CHUNK_STRIDE),
+    chunkTombstone: Float64Array.from(rows.tomb),
+    chunkVA: Float64Array.from(rows.va),
+    files,
+    tableBase: layout.tableBase,
+  };
+}
+
+/** The value table of one file's symbols (ObjFile::calcNewValue, per symbol and slot). */
+function planFile(ctx: Context, f: ObjFile): P.PlanFile {
+  const d = f.data;
+  const n = f.symbols.length;
+  const value = new Float64Array(n * P.SLOTS);
+  const mode = new Uint8Array(n * P.SLOTS);
+  const pieces: P.PlanPieces[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = f.symbols[i];
+    const k = i * P.SLOTS;
+    if (!s) {
+      mode.fill(P.MODE_ZERO, k, k + P.SLOTS);
+      continue;
+    }
+    if (s.kind !== SectionKind && !s.isLive()) {
+      mode.fill(P.MODE_DEAD, k, k + P.SLOTS);
+      continue;
+    }
+    const set = (slot: number, v: number, m = P.MODE_VALUE) => {
+      value[k + slot] = v;
+      mode[k + slot] = m;
+    };
+    mode.fill(P.MODE_ZERO, k, k + P.SLOTS);
+    if (s.gotIndex >= 0) set(P.SLOT_GLOBAL, s.gotIndex);
+    switch (s.kind) {
+      case DefinedFunction:
+      case UndefinedFunction: {
+        const fi = s.kind === UndefinedFunction && !s.stubFunction ? s.functionIndex : s.getFunctionIndex();
+        if (fi >= 0) set(P.SLOT_PRIMARY, fi);
+        if (s.hasTableIndex()) set(P.SLOT_TABLE, s.getTableIndex());
+        if (s.kind === UndefinedFunction) set(P.SLOT_FUNC_OFFSET, 0, P.MODE_DEAD);
+        else {
+          const fn = s.chunk!;
+          set(P.SLOT_FUNC_OFFSET, fn.offsetInSection(fn.file ? fn.codeOffset : 0));
+        }
+        break;
+      }
+      case DefinedData:
+        set(P.SLOT_PRIMARY, s.getVA());
+        break;
+      case UndefinedData:
+      case LazyKind:
+        break;
+      case DefinedGlobal:
+      case UndefinedGlobal:
+        set(P.SLOT_GLOBAL, s.getGlobalIndex());
+        break;
+      case DefinedTag:
+      case UndefinedTag:
+        set(P.SLOT_PRIMARY, s.getTagIndex());
+        break;
+      case DefinedTable:
+      case UndefinedTable:
+        set(P.SLOT_PRIMARY, s.getTableNumber());
+        break;
+      case SectionKind: {
+        const c = s.chunk!;
+        if (c.parent) {
+          // Offsets into merged strings move piece by piece: the executor maps each addend.
+          const base = c.outSecOff + c.parent.outputSegmentOffset;
+          const out = new Float64Array(c.pieceOut!.length);
+          for (let j = 0; j < out.length; j++) out[j] = base + c.pieceOut![j];
+          set(P.SLOT_PRIMARY, pieces.length, P.MODE_PIECES);
+          pieces.push({ inputStart: c.pieceIn!, outputStart: out });
+        } else set(P.SLOT_PRIMARY, c.offsetInSection(0));
+        break;
+      }
+    }
+  }
+  void ctx;
+  return {
+    relocType: d.relocType,
+    relocOffset: d.relocOffset,
+    relocIndex: d.relocIndex,
+    relocAddend: d.relocAddend,
+    symValue: value,
+    symMode: mode,
+    typeMap: f.typeMap,
+    pieces,
+  };
+}

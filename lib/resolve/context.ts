@@ -1,0 +1,85 @@
+// The state of one link, shared by the stages: options, diagnostics, files, symbol table and the
+// linker's well-known symbols.
+
+import type { Diagnostics } from '../diag.js';
+import type { LinkOptions } from '../options/index.js';
+import type { InputChunk, InputElement, ObjFile, Symbol } from './model.js';
+import { SymbolTable } from './symtab.js';
+import { parseFile, parseLazy } from './file.js';
+
+export interface WellKnown {
+  callCtors: Symbol | null;
+  callDtors: Symbol | null;
+  stackPointer: Symbol | null;
+  tlsBase: Symbol | null;
+  dsoHandle: Symbol | null;
+  dataEnd: Symbol | null;
+  globalBase: Symbol | null;
+  heapBase: Symbol | null;
+  heapEnd: Symbol | null;
+  stackLow: Symbol | null;
+  stackHigh: Symbol | null;
+  definedMemoryBase: Symbol | null;
+  definedTableBase: Symbol | null;
+  firstPageEnd: Symbol | null;
+  indirectFunctionTable: Symbol | null;
+  initMemory: Symbol | null;
+  startFunction: Symbol | null;
+  applyDataRelocs: Symbol | null;
+}
+
+export class Context {
+  readonly symtab: SymbolTable;
+  /** Object files in the order they were added (parsed eagerly or extracted). */
+  readonly objectFiles: ObjFile[] = [];
+  readonly syntheticFunctions: InputChunk[] = [];
+  readonly syntheticGlobals: InputElement[] = [];
+  readonly syntheticTables: InputElement[] = [];
+  /** --export and --export-if-defined names. */
+  readonly exportedSymbols = new Set<string>();
+  readonly requiredExports: string[] = [];
+  readonly whyExtract: [string, string, string][] = [];
+  whyExtractText = '';
+  legacyFunctionTable = false;
+  emitBssSegments = false;
+  readonly sym: WellKnown = {
+    callCtors: null,
+    callDtors: null,
+    stackPointer: null,
+    tlsBase: null,
+    dsoHandle: null,
+    dataEnd: null,
+    globalBase: null,
+    heapBase: null,
+    heapEnd: null,
+    stackLow: null,
+    stackHigh: null,
+    definedMemoryBase: null,
+    definedTableBase: null,
+    firstPageEnd: null,
+    indirectFunctionTable: null,
+    initMemory: null,
+    startFunction: null,
+    applyDataRelocs: null,
+  };
+
+  constructor(
+    readonly config: LinkOptions,
+    readonly diag: Diagnostics,
+  ) {
+    this.symtab = new SymbolTable(this);
+  }
+
+  /** SymbolTable::addFile: registers a lazy member's symbols, or parses an object. */
+  addFile(file: ObjFile, symName?: string): void {
+    void symName;
+    this.diag.log(`Processing: ${file}`);
+    if (file.lazy) {
+      parseLazy(this, file);
+      return;
+    }
+    if (this.config.trace) this.diag.message(file.toString());
+    parseFile(this, file);
+    this.objectFiles.push(file);
+  }
+}

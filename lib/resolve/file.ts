@@ -1,0 +1,288 @@
+// ObjFile::parse and ObjFile::parseLazy: an object's chunks, elements and symbols enter the link.
+
+import * as W from '../input/wasm.js';
+import type { ObjSymbol } from '../input/object.js';
+import type { Context } from './context.js';
+import {
+  CHUNK_FUNCTION,
+  CHUNK_SECTION,
+  CHUNK_SEGMENT,
+  DefinedData,
+  DefinedFunction,
+  DefinedGlobal,
+  DefinedTable,
+  DefinedTag,
+  InputChunk,
+  InputElement,
+  ObjFile,
+  SectionKind,
+  Symbol,
+  UndefinedData,
+  UndefinedFunction,
+  UndefinedGlobal,
+  UndefinedTable,
+  UndefinedTag,
+} from './model.js';
+import { newSymbol } from './symtab.js';
+
+export function parseLazy(ctx: Context, file: ObjFile): void {
+  for (const name of file.lazyNames()) {
+    ctx.symtab.addLazy(name, file);
+    // addLazy may have extracted this very file; then its job is done.
+    if (!file.lazy) break;
+  }
+}
+
+/** lld getTombstoneForSection. */
+function tombstoneFor(name: string): number {
+  if (name === '.debug_ranges' || name === '.debug_loc') return -2;
+  if (name.startsWith('.debug_')) return -1;
+  if (name.startsWith('llvm.func_attr.')) return -1;
+  return 0;
+}
+
+/** Sets each chunk's relocation range from its section's sorted relocations (lld setRelocs). */
+function binRelocs(chunks: InputChunk[], offsets: Uint32Array, start: number, end: number): void {
+  let next = start;
+  for (const c of chunks) {
+    const lo = c.inputSectionOffset;
+    const hi = lo + c.size;
+    while (next < end && offsets[next] < lo) next++;
+    const first = next;
+    while (next < end && offsets[next] < hi) next++;
+    c.relocStart = first;
+    c.relocEnd = next;
+  }
+}
+
+export function parseFile(ctx: Context, file: ObjFile): void {
+  const d = file.data;
+  const gc = ctx.config.gcSections;
+  const symtab = ctx.symtab;
+  if (d.isShared) ctx.diag.fatal(`attempted static link of dynamic object ${file}`, { file: file.toString() });
+  if (!d.hasLinking) ctx.diag.fatal(`${file}: not a relocatable wasm file`, { file: file.toString() });
+  if (d.is64) ctx.diag.fatal(`${file}: must specify -mwasm64 to process wasm64 object files`, { file: file.toString() });
+
+  file.keptComdats = d.comdats.map((c) => symtab.addComdat(c.name));
+  const excluded = (comdat: number) => comdat >= 0 && !file.keptComdats[comdat];
+
+  // Custom sections.
+  for (let i = 0; i < d.customSections.length; i++) {
+    const cs = d.customSections[i];
+    const c = new InputChunk(CHUNK_SECTION, file, cs.name, gc);
+    c.indexInFile = i;
+    c.srcStart = cs.start;
+    c.size = cs.size;
+    c.comdat = cs.comdat;
+    c.discarded = excluded(cs.comdat);
+    c.relocStart = cs.relocStart;
+    c.relocEnd = cs.relocEnd;
+    c.tombstone = tombstoneFor(cs.name);
+    c.alignment = cs.name === '__llvm_covfun' || cs.name === '__llvm_covmap' ? 3 : 0;
+    if (ctx.config.optimize > 0 && (cs.name === '.debug_str' || cs.name === '.debug_str.dwo' || cs.name === '.debug_line_str')) {
+      c.flags = W.SEG_FLAG_STRINGS;
+      c.pieceIn = new Uint32Array(0);
+    }
+    file.customSections.push(c);
+    file.customSectionsByIndex.set(cs.index, c);
+  }
+
+  // Data segments.
+  for (let i = 0; i < d.segments.length; i++) {
+    const s = d.segments[i];
+    const c = new InputChunk(CHUNK_SEGMENT, file, s.name, gc);
+    c.indexInFile = i;
+    c.srcStart = s.dataStart;
+    c.size = s.size;
+    c.inputSectionOffset = s.sectionOffset;
+    c.alignment = s.alignment;
+    c.flags = s.linkingFlags;
+    c.comdat = s.comdat;
+    c.discarded = excluded(s.comdat);
+    if ((c.flags & W.SEG_FLAG_TLS) === 0 && (c.name.startsWith('.tdata') || c.name.startsWith('.tbss'))) c.flags |= W.SEG_FLAG_TLS;
+    // String segments (alignment 1) are split and deduplicated at -O1 and above.
+    if (c.flags & W.SEG_FLAG_STRINGS && c.alignment === 0 && ctx.config.optimize > 0 && c.size > 0) c.pieceIn = new Uint32Array(0);
+    file.segments.push(c);
+  }
+  binRelocs(file.segments, d.relocOffset, d.dataRelocStart, d.dataRelocEnd);
+
+  // Functions.
+  const nimp = d.numImportedFunctions;
+  for (let i = 0; i < d.funcTypes.length; i++) {
+    const c = new InputChunk(CHUNK_FUNCTION, file, d.funcSymbolName[i], gc);
+    c.indexInFile = i;
+    c.sig = d.types[d.funcTypes[i]];
+    c.srcStart = d.codeStart + d.funcOffset[i];
+    c.size = d.funcSize[i];
+    c.inputSectionOffset = d.funcOffset[i];
+    c.codeOffset = d.funcCodeOffset[i];
+    c.debugName = d.funcDebugName[i] ?? '';
+    c.exportName = d.funcExportName[i];
+    c.comdat = d.funcComdat[i];
+    c.discarded = excluded(c.comdat);
+    file.functions.push(c);
+  }
+  binRelocs(file.functions, d.relocOffset, d.codeRelocStart, d.codeRelocEnd);
+  void nimp;
+
+  for (const t of d.tables) {
+    const e = new InputElement(file, '', gc);
+    e.tableType = t;
+    file.tables.push(e);
+  }
+  for (let i = 0; i < d.globals.length; i++) {
+    const e = new InputElement(file, d.globalSymbolName[i], gc);
+    e.globalType = d.globals[i].type;
+    e.init = d.globals[i].init;
+    file.globals.push(e);
+  }
+  for (const t of d.tagTypes) {
+    const e = new InputElement(file, '', gc);
+    e.sig = d.types[t];
+    file.tags.push(e);
+  }
+
+  file.typeMap = new Int32Array(d.types.length).fill(-1);
+  file.typeIsUsed = new Uint8Array(d.types.length);
+
+  let tableSymbolCount = 0;
+  file.symbols = new Array(d.symbols.length).fill(null);
+  for (let i = 0; i < d.symbols.length; i++) {
+    const ws = d.symbols[i];
+    if (ws.kind === W.SYMTAB_TABLE) tableSymbolCount++;
+    if ((ws.flags & W.SYM_UNDEFINED) === 0) {
+      const sym = createDefined(ctx, file, ws, i);
+      if (sym) {
+        file.symbols[i] = sym;
+        continue;
+      }
+    }
+    file.symbols[i] = createUndefined(ctx, file, ws, d.calledDirectly[i] === 1);
+  }
+  addLegacyIndirectFunctionTableIfNeeded(ctx, file, tableSymbolCount);
+}
+
+function createDefined(ctx: Context, file: ObjFile, ws: ObjSymbol, symIndex: number): Symbol | null {
+  const d = file.data;
+  const gc = ctx.config.gcSections;
+  const local = (ws.flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL;
+  let flags = ws.flags;
+  switch (ws.kind) {
+    case W.SYMTAB_FUNCTION: {
+      const fn = file.functions[ws.index - d.numImportedFunctions];
+      if (local) return newSymbol(DefinedFunction, ws.name, flags, file, { chunk: fn }, gc);
+      if (fn.discarded) return null;
+      return ctx.symtab.addDefinedFunction(ws.name, flags, file, fn);
+    }
+    case W.SYMTAB_DATA: {
+      const seg = (flags & W.SYM_ABSOLUTE) !== 0 ? null : file.segments[ws.index];
+      if (!(flags & W.SYM_TLS) && seg?.isTLS) flags |= W.SYM_TLS;
+      if (local) return newSymbol(DefinedData, ws.name, flags, file, { chunk: seg, value: ws.offset, size: ws.size }, gc);
+      if (seg?.discarded) return null;
+      return ctx.symtab.addDefinedData(ws.name, flags, file, seg!, ws.offset, ws.size);
+    }
+    case W.SYMTAB_GLOBAL: {
+      const g = file.globals[ws.index - d.numImportedGlobals];
+      if (local) return newSymbol(DefinedGlobal, ws.name, flags, file, { element: g }, gc);
+      return ctx.symtab.addDefinedGlobal(ws.name, flags, file, g);
+    }
+    case W.SYMTAB_SECTION: {
+      const section = file.customSectionsByIndex.get(ws.index);
+      if (!section || section.discarded) return null;
+      const s = newSymbol(SectionKind, ws.name, flags, file, {}, gc);
+      s.chunk = section;
+      file.sectionSymbols.set(symIndex, section);
+      return s;
+    }
+    case W.SYMTAB_TAG: {
+      const t = file.tags[ws.index - d.numImportedTags];
+      if (local) return newSymbol(DefinedTag, ws.name, flags, file, { element: t }, gc);
+      return ctx.symtab.addDefinedTag(ws.name, flags, file, t);
+    }
+    case W.SYMTAB_TABLE: {
+      const t = file.tables[ws.index - d.numImportedTables];
+      if (local) return newSymbol(DefinedTable, ws.name, flags, file, { element: t }, gc);
+      return ctx.symtab.addDefinedTable(ws.name, flags, file, t);
+    }
+  }
+  return null;
+}
+
+function createUndefined(ctx: Context, file: ObjFile, ws: ObjSymbol, calledDirectly: boolean): Symbol {
+  const d = file.data;
+  const gc = ctx.config.gcSections;
+  const flags = ws.flags | W.SYM_UNDEFINED;
+  const local = (ws.flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL;
+  const symtab = ctx.symtab;
+  switch (ws.kind) {
+    case W.SYMTAB_FUNCTION: {
+      const sig = importSig(file, ws);
+      if (local)
+        return newSymbol(UndefinedFunction, ws.name, flags, file, { sig, importName: ws.importName, importModule: ws.importModule, isCalledDirectly: calledDirectly }, gc);
+      return symtab.addUndefinedFunction(ws.name, ws.importName, ws.importModule, flags, file, sig, calledDirectly);
+    }
+    case W.SYMTAB_DATA:
+      if (local) return newSymbol(UndefinedData, ws.name, flags, file, {}, gc);
+      return symtab.addUndefinedData(ws.name, flags, file);
+    case W.SYMTAB_GLOBAL: {
+      const imp = d.imports[d.globalImports[ws.index]];
+      const type = imp?.global ?? null;
+      if (local) return newSymbol(UndefinedGlobal, ws.name, flags, file, { importName: ws.importName, importModule: ws.importModule, globalType: type }, gc);
+      return symtab.addUndefinedGlobal(ws.name, ws.importName, ws.importModule, flags, file, type);
+    }
+    case W.SYMTAB_TABLE: {
+      const imp = d.imports[d.tableImports[ws.index]];
+      const type = imp?.table ?? null;
+      if (local) return newSymbol(UndefinedTable, ws.name, flags, file, { importName: ws.importName, importModule: ws.importModule, tableType: type }, gc);
+      return symtab.addUndefinedTable(ws.name, ws.importName, ws.importModule, flags, file, type);
+    }
+    case W.SYMTAB_TAG: {
+      const sig = importSig(file, ws);
+      if (local) return newSymbol(UndefinedTag, ws.name, flags, file, { importName: ws.importName, importModule: ws.importModule, sig }, gc);
+      return symtab.addUndefinedTag(ws.name, ws.importName, ws.importModule, flags, file, sig);
+    }
+  }
+  // Section symbols cannot be undefined; the parser refuses them.
+  throw new Error('unreachable: undefined section symbol');
+}
+
+/** The signature of an undefined function/tag symbol or of a comdat-excluded definition. */
+function importSig(file: ObjFile, ws: ObjSymbol) {
+  const d = file.data;
+  if (ws.kind === W.SYMTAB_FUNCTION) {
+    if (ws.index < d.numImportedFunctions) return d.types[d.imports[d.funcImports[ws.index]].typeIndex];
+    return d.types[d.funcTypes[ws.index - d.numImportedFunctions]];
+  }
+  if (ws.index < d.numImportedTags) return d.types[d.imports[d.tagImports[ws.index]].typeIndex];
+  return d.types[d.tagTypes[ws.index - d.numImportedTags]];
+}
+
+function addLegacyIndirectFunctionTableIfNeeded(ctx: Context, file: ObjFile, tableSymbolCount: number): void {
+  const d = file.data;
+  const tableCount = d.numImportedTables + file.tables.length;
+  if (tableCount === tableSymbolCount) return;
+  const f = file.toString();
+  if (tableSymbolCount !== 0) {
+    ctx.diag.error(`${f}: expected one symbol table entry for each of the ${tableCount} table(s) present, but got ${tableSymbolCount} symbol(s) instead.`, { file: f });
+    return;
+  }
+  if (file.tables.length) {
+    ctx.diag.error(`${f}: unexpected table definition(s) without corresponding symbol-table entries.`, { file: f });
+    return;
+  }
+  if (tableCount !== 1) {
+    ctx.diag.error(`${f}: multiple table imports, but no corresponding symbol-table entries.`, { file: f });
+    return;
+  }
+  const imp = d.imports[d.tableImports[0]];
+  if (imp.field !== '__indirect_function_table' || imp.table!.elemType !== W.TYPE_FUNCREF) {
+    ctx.diag.error(`${f}: table import ${imp.field} is missing a symbol table entry.`, { file: f });
+    return;
+  }
+  const before = ctx.diag.errorCount;
+  const sym = ctx.symtab.addUndefinedTable(imp.field, imp.field, imp.module, W.SYM_UNDEFINED | W.SYM_NO_STRIP, file, imp.table!);
+  if (ctx.diag.errorCount !== before) return;
+  file.symbols.push(sym);
+  sym.markLive();
+  ctx.legacyFunctionTable = true;
+}

@@ -1,0 +1,169 @@
+// Resolution, in lld linkerMain's order: files enter the symbol table, -u/--export/--entry pull
+// members, --wrap renames, optional linker symbols appear, signature variants and weak
+// undefined functions get their stubs, and what stays lazy is demoted.
+
+import * as W from '../input/wasm.js';
+import { CHUNK_FUNCTION, InputChunk, InputElement, LazyKind, ObjFile, Symbol, UndefinedFunction, DefinedFunction } from './model.js';
+import type { Context } from './context.js';
+import { demangleName } from './names.js';
+
+const NULL_SIG = { key: '\x60\x00\x00', params: [] as number[], results: [] as number[] };
+
+function createGlobal(ctx: Context, name: string, mutable: boolean): InputElement {
+  const g = new InputElement(null, name, ctx.config.gcSections);
+  g.globalType = { valType: W.TYPE_I32, mutable };
+  return g;
+}
+
+/** __wasm_call_ctors and __stack_pointer, made before any input is read. */
+export function createSyntheticSymbols(ctx: Context): void {
+  const fn = new InputChunk(CHUNK_FUNCTION, null, '__wasm_call_ctors', ctx.config.gcSections);
+  fn.sig = NULL_SIG;
+  ctx.sym.callCtors = ctx.symtab.addSyntheticFunction('__wasm_call_ctors', W.SYM_VISIBILITY_HIDDEN, fn);
+  ctx.sym.stackPointer = ctx.symtab.addSyntheticGlobal('__stack_pointer', W.SYM_VISIBILITY_HIDDEN, createGlobal(ctx, '__stack_pointer', true));
+  ctx.sym.stackPointer.markLive();
+}
+
+/** Linker-defined symbols that exist only when something refers to them (or they are exported). */
+export function createOptionalSymbols(ctx: Context): void {
+  const t = ctx.symtab;
+  ctx.sym.dsoHandle = t.addOptionalDataSymbol('__dso_handle');
+  ctx.sym.dataEnd = t.addOptionalDataSymbol('__data_end');
+  ctx.sym.stackLow = t.addOptionalDataSymbol('__stack_low');
+  ctx.sym.stackHigh = t.addOptionalDataSymbol('__stack_high');
+  ctx.sym.globalBase = t.addOptionalDataSymbol('__global_base');
+  ctx.sym.heapBase = t.addOptionalDataSymbol('__heap_base');
+  ctx.sym.heapEnd = t.addOptionalDataSymbol('__heap_end');
+  ctx.sym.definedMemoryBase = t.addOptionalDataSymbol('__memory_base');
+  ctx.sym.definedTableBase = t.addOptionalDataSymbol('__table_base');
+  ctx.sym.firstPageEnd = t.addOptionalDataSymbol('__wasm_first_page_end', ctx.config.pageSize);
+  // Objects built with TLS may be linked into single-threaded programs: __tls_base is then an
+  // immutable global holding the address of .tdata.
+  ctx.sym.tlsBase = t.addOptionalGlobalSymbol('__tls_base', createGlobal(ctx, '__tls_base', false));
+}
+
+/** Forces a symbol into the link (-u, --export, --entry): extracts its member if lazy. */
+export function handleUndefined(ctx: Context, name: string, option: string): Symbol | undefined {
+  const sym = ctx.symtab.find(name);
+  if (!sym) return undefined;
+  sym.isUsedInRegularObj = true;
+  if (sym.isLazy()) {
+    ctx.symtab.extract(sym);
+    if (ctx.config.whyExtract) ctx.symtab.recordWhy(option, sym);
+  }
+  return sym;
+}
+
+interface Wrapped {
+  sym: Symbol;
+  real: Symbol;
+  wrap: Symbol;
+}
+
+function addWrappedSymbols(ctx: Context): Wrapped[] {
+  const out: Wrapped[] = [];
+  const seen = new Set<string>();
+  for (const name of ctx.config.wraps) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const sym = ctx.symtab.find(name);
+    if (!sym) continue;
+    const real = ctx.symtab.addUndefinedFunction('__real_' + name, undefined, undefined, W.SYM_UNDEFINED, null, null, false);
+    const wrap = ctx.symtab.addUndefinedFunction('__wrap_' + name, undefined, undefined, W.SYM_UNDEFINED, null, null, false);
+    out.push({ sym, real, wrap });
+    real.canInline = false;
+    sym.canInline = false;
+    sym.isUsedInRegularObj = true;
+    wrap.isUsedInRegularObj = true;
+    real.isUsedInRegularObj = false;
+  }
+  return out;
+}
+
+function wrapSymbols(ctx: Context, wrapped: Wrapped[]): void {
+  const map = new Map<Symbol, Symbol>();
+  for (const w of wrapped) {
+    map.set(w.sym, w.wrap);
+    map.set(w.real, w.sym);
+  }
+  for (const file of ctx.objectFiles) {
+    const syms = file.symbols;
+    for (let i = 0; i < syms.length; i++) {
+      const r = syms[i] && map.get(syms[i]!);
+      if (r) syms[i] = r;
+    }
+  }
+  for (const w of wrapped) ctx.symtab.wrap(w.sym, w.real, w.wrap);
+}
+
+/** Lazy symbols nobody extracted become weak undefined functions (if they have a signature). */
+function demoteLazySymbols(ctx: Context): void {
+  for (const sym of ctx.symtab.symbols) {
+    if (sym.kind === LazyKind && sym.sig) {
+      ctx.symtab.replace(sym, UndefinedFunction, sym.name, W.SYM_BINDING_WEAK, sym.file, { sig: sym.sig, isCalledDirectly: true });
+    }
+  }
+}
+
+export function resolve(ctx: Context, files: ObjFile[]): void {
+  const cfg = ctx.config;
+  for (const name of cfg.traceSymbols) ctx.symtab.trace(name);
+  for (const name of cfg.exportIfDefined) ctx.exportedSymbols.add(name);
+  for (const name of cfg.exports) {
+    ctx.exportedSymbols.add(name);
+    ctx.requiredExports.push(name);
+  }
+
+  createSyntheticSymbols(ctx);
+  for (const f of files) ctx.addFile(f);
+  ctx.diag.checkpoint();
+
+  for (const name of cfg.undefined) handleUndefined(ctx, name, '<internal>');
+  for (const name of ctx.exportedSymbols) handleUndefined(ctx, name, '--export');
+
+  let entrySym: Symbol | undefined;
+  if (cfg.entry) {
+    entrySym = handleUndefined(ctx, cfg.entry, '--entry');
+    if (entrySym && entrySym.isDefined()) entrySym.forceExport = true;
+    else ctx.diag.error(`entry symbol not defined (pass --no-entry to suppress): ${cfg.entry}`, { symbol: cfg.entry });
+  }
+
+  // libc's __wasm_call_dtors is called by command export wrappers (if wrappers are needed).
+  const callCtors = ctx.sym.callCtors!;
+  if (!callCtors.isUsedInRegularObj && callCtors.name !== cfg.entry && !ctx.exportedSymbols.has(callCtors.name)) {
+    const d = handleUndefined(ctx, '__wasm_call_dtors', '<internal>');
+    if (d) {
+      if (d.kind === DefinedFunction) {
+        if (d.sig && (d.sig.params.length || d.sig.results.length)) ctx.diag.error('__wasm_call_dtors must have no argument or return values');
+        ctx.sym.callDtors = d;
+      } else ctx.diag.error('__wasm_call_dtors must be a function');
+    }
+  }
+  ctx.diag.checkpoint();
+
+  const wrapped = addWrappedSymbols(ctx);
+  if (cfg.whyExtract) writeWhyExtractRecords(ctx);
+
+  createOptionalSymbols(ctx);
+  ctx.symtab.handleSymbolVariants();
+  ctx.diag.checkpoint();
+  if (wrapped.length) wrapSymbols(ctx, wrapped);
+
+  for (const name of ctx.exportedSymbols) {
+    const sym = ctx.symtab.find(name);
+    if (sym && sym.isDefined()) sym.forceExport = true;
+  }
+  ctx.symtab.handleWeakUndefines();
+  if (entrySym) entrySym.setHidden(false);
+  ctx.diag.checkpoint();
+
+  demoteLazySymbols(ctx);
+}
+
+/** The --why-extract TSV; written by the caller (it is a file). */
+function writeWhyExtractRecords(ctx: Context): void {
+  const lines = ['reference\textracted\tsymbol', ...ctx.whyExtract.map((r) => r.join('\t'))];
+  ctx.whyExtractText = lines.join('\n') + '\n';
+}
+
+export { demangleName };

@@ -1,0 +1,438 @@
+// Per-link state: input files, their chunks (functions, data segments, custom sections) and
+// elements (globals, tables, tags), and symbols. The parsed ObjectData stays immutable and
+// shareable; everything mutable in a link lives here.
+
+import type { FuncType, GlobalType, InitExpr, ObjectData, TableType } from '../input/object.js';
+import * as W from '../input/wasm.js';
+
+export const DefinedFunction = 0;
+export const DefinedData = 1;
+export const DefinedGlobal = 2;
+export const DefinedTag = 3;
+export const DefinedTable = 4;
+export const UndefinedFunction = 5;
+export const UndefinedData = 6;
+export const UndefinedGlobal = 7;
+export const UndefinedTag = 8;
+export const UndefinedTable = 9;
+export const LazyKind = 10;
+export const SectionKind = 11;
+
+export const CHUNK_FUNCTION = 0;
+export const CHUNK_SEGMENT = 1;
+export const CHUNK_SECTION = 2;
+/** A synthetic chunk holding deduplicated strings from mergeable chunks. */
+export const CHUNK_MERGED = 3;
+
+export const NO_INDEX = -1;
+
+/** A function body, data segment or custom section from an input (or synthesized). */
+export class InputChunk {
+  kind: number;
+  file: ObjFile | null;
+  name: string;
+  debugName = '';
+  /** Index of the function/segment/custom section in its file. */
+  indexInFile = -1;
+  comdat = -1;
+  alignment = 0;
+  flags = 0;
+  live: boolean;
+  discarded = false;
+  /** Absolute offset of the chunk's bytes in its file buffer. */
+  srcStart = 0;
+  size = 0;
+  /** Offset of the chunk inside its input section's contents (relocation offsets are relative to those). */
+  inputSectionOffset = 0;
+  relocStart = 0;
+  relocEnd = 0;
+  /** Bytes of a synthesized chunk (synthetic functions, merged strings). */
+  body: Uint8Array | null = null;
+  // Functions
+  sig: FuncType | null = null;
+  codeOffset = 0;
+  exportName: string | undefined = undefined;
+  functionIndex = NO_INDEX;
+  tableIndex = NO_INDEX;
+  // Segments
+  outputSeg: OutputSegment | null = null;
+  outputSegmentOffset = 0;
+  // Offset inside the output section (code: from the section contents; custom: after the name).
+  outSecOff = 0;
+  // Custom sections
+  tombstone = 0;
+  // Mergeable (string) chunks: piece starts in input, and where they went in the merged chunk.
+  pieceIn: Uint32Array | null = null;
+  pieceOut: Float64Array | null = null;
+  parent: InputChunk | null = null;
+  /** For CHUNK_MERGED: the chunks merged into it. */
+  merged: InputChunk[] | null = null;
+
+  constructor(kind: number, file: ObjFile | null, name: string, gcSections: boolean) {
+    this.kind = kind;
+    this.file = file;
+    this.name = name;
+    this.live = !gcSections;
+  }
+
+  get isTLS(): boolean {
+    return (this.flags & W.SEG_FLAG_TLS) !== 0;
+  }
+
+  get isRetained(): boolean {
+    return (this.flags & W.SEG_FLAG_RETAIN) !== 0;
+  }
+
+  get isMerge(): boolean {
+    return this.pieceIn !== null && this.kind !== CHUNK_MERGED;
+  }
+
+  comdatName(): string {
+    return this.comdat < 0 || !this.file ? '' : this.file.data.comdats[this.comdat].name;
+  }
+
+  /** Offset in the chunk -> offset in its output segment / merged parent (lld getChunkOffset). */
+  chunkOffset(offset: number): number {
+    if (this.parent) return this.parent.chunkOffset(this.parentOffset(offset));
+    return this.outputSegmentOffset + offset;
+  }
+
+  parentOffset(offset: number): number {
+    const pin = this.pieceIn!;
+    let lo = 0;
+    let hi = pin.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (pin[mid] <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = lo - 1;
+    return this.pieceOut![i] + (offset - pin[i]);
+  }
+
+  /** Offset in the output section (lld getOffset). */
+  offsetInSection(offset: number): number {
+    return this.outSecOff + this.chunkOffset(offset);
+  }
+
+  va(offset = 0): number {
+    return (this.outputSeg ? this.outputSeg.startVA : 0) + this.chunkOffset(offset);
+  }
+
+  /** Display name as wasm-ld prints chunks: "file.o:(name)". */
+  toString(): string {
+    return `${fileName(this.file)}:(${this.name})`;
+  }
+}
+
+export class OutputSegment {
+  name: string;
+  index = 0;
+  alignment = 0;
+  linkingFlags = 0;
+  initFlags = 0;
+  isBss = false;
+  startVA = 0;
+  size = 0;
+  inputSegments: InputChunk[] = [];
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  get isTLS(): boolean {
+    return this.name === '.tdata';
+  }
+
+  addInputSegment(seg: InputChunk): void {
+    this.alignment = Math.max(this.alignment, seg.alignment);
+    this.linkingFlags |= seg.flags;
+    this.inputSegments.push(seg);
+    this.size = alignTo(this.size, 2 ** seg.alignment);
+    seg.outputSeg = this;
+    seg.outputSegmentOffset = this.size;
+    this.size += seg.size;
+  }
+}
+
+/** A global, table or tag of an input (or synthesized). */
+export class InputElement {
+  file: ObjFile | null;
+  name: string;
+  live: boolean;
+  assignedIndex = NO_INDEX;
+  // Globals
+  globalType: GlobalType | null = null;
+  init: InitExpr | null = null;
+  /** For synthesized globals: the value of their i32/i64.const init. */
+  pointerValue = 0;
+  // Tables
+  tableType: TableType | null = null;
+  // Tags
+  sig: FuncType | null = null;
+
+  constructor(file: ObjFile | null, name: string, gcSections: boolean) {
+    this.file = file;
+    this.name = name;
+    this.live = !gcSections;
+  }
+
+  toString(): string {
+    return `${fileName(this.file)}:(${this.name})`;
+  }
+}
+
+export class Symbol {
+  name: string;
+  kind: number;
+  flags: number;
+  file: ObjFile | null;
+  // Shared bits preserved across replacement (lld replaceSymbol).
+  isUsedInRegularObj = false;
+  forceExport = false;
+  forceImport = false;
+  canInline = true;
+  traced = false;
+  referenced = false;
+  // Kind-specific.
+  sig: FuncType | null = null;
+  chunk: InputChunk | null = null;
+  element: InputElement | null = null;
+  /** Data: offset inside the segment, or the absolute address for segment-less symbols. */
+  value = 0;
+  size = 0;
+  globalType: GlobalType | null = null;
+  tableType: TableType | null = null;
+  importName: string | undefined = undefined;
+  importModule: string | undefined = undefined;
+  isCalledDirectly = false;
+  isStub = false;
+  requiresGOT = false;
+  stubFunction: Symbol | null = null;
+  // Indices for undefined (imported) symbols; defined ones keep theirs on the chunk/element.
+  functionIndex = NO_INDEX;
+  tableIndex = NO_INDEX;
+  globalIndex = NO_INDEX;
+  tagIndex = NO_INDEX;
+  tableNumber = NO_INDEX;
+  gotIndex = NO_INDEX;
+  outputSymbolIndex = NO_INDEX;
+  /** Position in the symbol table (insertion order), for deterministic iteration. */
+  order = -1;
+
+  constructor(name: string, kind: number, flags: number, file: ObjFile | null) {
+    this.name = name;
+    this.kind = kind;
+    this.flags = flags;
+    this.file = file;
+  }
+
+  isDefined(): boolean {
+    return this.kind <= DefinedTable || this.kind === SectionKind;
+  }
+  isUndefined(): boolean {
+    return this.kind >= UndefinedFunction && this.kind <= UndefinedTable;
+  }
+  isLazy(): boolean {
+    return this.kind === LazyKind;
+  }
+  isFunction(): boolean {
+    return this.kind === DefinedFunction || this.kind === UndefinedFunction;
+  }
+  isData(): boolean {
+    return this.kind === DefinedData || this.kind === UndefinedData;
+  }
+  isGlobal(): boolean {
+    return this.kind === DefinedGlobal || this.kind === UndefinedGlobal;
+  }
+  isTag(): boolean {
+    return this.kind === DefinedTag || this.kind === UndefinedTag;
+  }
+  isTable(): boolean {
+    return this.kind === DefinedTable || this.kind === UndefinedTable;
+  }
+  isWeak(): boolean {
+    return (this.flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_WEAK;
+  }
+  isLocal(): boolean {
+    return (this.flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL;
+  }
+  isHidden(): boolean {
+    return (this.flags & W.SYM_VISIBILITY_MASK) === W.SYM_VISIBILITY_HIDDEN;
+  }
+  isTLS(): boolean {
+    return (this.flags & W.SYM_TLS) !== 0;
+  }
+  isNoStrip(): boolean {
+    return (this.flags & W.SYM_NO_STRIP) !== 0;
+  }
+  /** Weak and undefined, or weak and lazy: a weak reference never extracts a member. */
+  isUndefWeak(): boolean {
+    return this.isWeak() && (this.isUndefined() || this.kind === LazyKind);
+  }
+  isImported(): boolean {
+    return this.isUndefined() && (this.importName !== undefined || this.forceImport);
+  }
+  isExportedExplicit(): boolean {
+    return this.forceExport || (this.flags & W.SYM_EXPORTED) !== 0;
+  }
+  setHidden(hidden: boolean): void {
+    this.flags = (this.flags & ~W.SYM_VISIBILITY_MASK) | (hidden ? W.SYM_VISIBILITY_HIDDEN : 0);
+  }
+
+  /** lld getChunk: the function body or data segment keeping this symbol alive. */
+  getChunk(): InputChunk | null {
+    if (this.kind === DefinedFunction || this.kind === DefinedData) return this.chunk;
+    if (this.kind === UndefinedFunction && this.stubFunction) return this.stubFunction.chunk;
+    return null;
+  }
+
+  isDiscarded(): boolean {
+    const c = this.getChunk();
+    return c ? c.discarded : false;
+  }
+
+  isLive(): boolean {
+    if (this.kind === DefinedGlobal || this.kind === DefinedTag || this.kind === DefinedTable) return this.element!.live;
+    const c = this.getChunk();
+    if (c) return c.live;
+    return this.referenced;
+  }
+
+  markLive(): void {
+    this.referenced = true;
+    if (this.file && this.isDefined()) this.file.live = true;
+    if (this.element && (this.kind === DefinedGlobal || this.kind === DefinedTag || this.kind === DefinedTable)) this.element.live = true;
+    const c = this.getChunk();
+    if (c) c.live = true;
+  }
+
+  /** Kind as a symbol-table type, for "symbol type mismatch" messages. */
+  wasmType(): number {
+    if (this.isFunction()) return W.SYMTAB_FUNCTION;
+    if (this.isData()) return W.SYMTAB_DATA;
+    if (this.isGlobal()) return W.SYMTAB_GLOBAL;
+    if (this.isTag()) return W.SYMTAB_TAG;
+    if (this.isTable()) return W.SYMTAB_TABLE;
+    return W.SYMTAB_SECTION;
+  }
+
+  getFunctionIndex(): number {
+    if (this.kind === UndefinedFunction && this.stubFunction) return this.stubFunction.getFunctionIndex();
+    if (this.functionIndex !== NO_INDEX) return this.functionIndex;
+    return this.chunk!.functionIndex;
+  }
+
+  hasTableIndex(): boolean {
+    if (this.kind === DefinedFunction) return this.chunk!.tableIndex !== NO_INDEX;
+    return this.tableIndex !== NO_INDEX;
+  }
+
+  getTableIndex(): number {
+    if (this.kind === DefinedFunction) return this.chunk!.tableIndex;
+    return this.tableIndex;
+  }
+
+  setTableIndex(i: number): void {
+    if (this.kind === DefinedFunction) this.chunk!.tableIndex = i;
+    else this.tableIndex = i;
+  }
+
+  getGlobalIndex(): number {
+    if (this.kind === DefinedGlobal) return this.element!.assignedIndex;
+    return this.globalIndex;
+  }
+
+  getTagIndex(): number {
+    if (this.kind === DefinedTag) return this.element!.assignedIndex;
+    return this.tagIndex;
+  }
+
+  getTableNumber(): number {
+    if (this.kind === DefinedTable) return this.element!.assignedIndex;
+    return this.tableNumber;
+  }
+
+  hasTableNumber(): boolean {
+    return this.getTableNumber() !== NO_INDEX;
+  }
+
+  getGlobalType(): GlobalType | null {
+    if (this.kind === DefinedGlobal) return this.element!.globalType;
+    return this.globalType;
+  }
+
+  getTableType(): TableType | null {
+    if (this.kind === DefinedTable) return this.element!.tableType;
+    return this.tableType;
+  }
+
+  /** Address (DefinedData::getVA); TLS symbols are relative to the TLS segment unless `absolute`. */
+  getVA(absolute = false): number {
+    if (this.isTLS() && !absolute) return this.chunk!.chunkOffset(this.value);
+    if (this.chunk) return this.chunk.va(this.value);
+    return this.value;
+  }
+}
+
+export interface SectionSymbolInfo {
+  chunk: InputChunk;
+}
+
+/** One object file (eager, or an archive member that may stay lazy). */
+export class ObjFile {
+  /** The parsed object, or a loader that parses it on extraction. */
+  private loaded: ObjectData | null = null;
+  readonly name: string;
+  readonly archiveName: string;
+  lazy: boolean;
+  live: boolean;
+  symbols: (Symbol | null)[] = [];
+  functions: InputChunk[] = [];
+  segments: InputChunk[] = [];
+  customSections: InputChunk[] = [];
+  customSectionsByIndex = new Map<number, InputChunk>();
+  globals: InputElement[] = [];
+  tables: InputElement[] = [];
+  tags: InputElement[] = [];
+  keptComdats: boolean[] = [];
+  typeMap: Int32Array = new Int32Array(0);
+  typeIsUsed: Uint8Array = new Uint8Array(0);
+  /** Section symbols: local symbol index -> the custom section chunk. */
+  sectionSymbols = new Map<number, InputChunk>();
+
+  constructor(
+    name: string,
+    archiveName: string,
+    lazy: boolean,
+    private readonly load: () => ObjectData,
+    /** Names of the defined non-local symbols, for lazy registration. */
+    readonly lazyNames: () => string[],
+  ) {
+    this.name = name;
+    this.archiveName = archiveName;
+    this.lazy = lazy;
+    this.live = !archiveName;
+  }
+
+  get data(): ObjectData {
+    if (!this.loaded) this.loaded = this.load();
+    return this.loaded;
+  }
+
+  get isLoaded(): boolean {
+    return this.loaded !== null;
+  }
+
+  toString(): string {
+    return this.archiveName ? `${this.archiveName}(${this.name})` : this.name;
+  }
+}
+
+export function fileName(f: ObjFile | null): string {
+  return f ? f.toString() : '<internal>';
+}
+
+export function alignTo(v: number, align: number): number {
+  return Math.ceil(v / align) * align;
+}

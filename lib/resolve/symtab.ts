@@ -1,0 +1,595 @@
+// The global symbol table and its resolution rules (lld/wasm/SymbolTable.cpp): strong/weak/
+// undefined/lazy, type checks, signature variants, comdats, stubs for weak-undefined functions.
+
+import type { FuncType, GlobalType, TableType } from '../input/object.js';
+import * as W from '../input/wasm.js';
+import type { Context } from './context.js';
+import { demangleName, sigToString, globalTypeToString, tableTypeToString, SYMBOL_KIND_NAMES } from './names.js';
+import {
+  CHUNK_FUNCTION,
+  DefinedData,
+  DefinedFunction,
+  DefinedGlobal,
+  DefinedTable,
+  DefinedTag,
+  InputChunk,
+  InputElement,
+  LazyKind,
+  ObjFile,
+  Symbol,
+  UndefinedData,
+  UndefinedFunction,
+  UndefinedGlobal,
+  UndefinedTable,
+  UndefinedTag,
+  fileName,
+} from './model.js';
+
+const UNREACHABLE_BODY = new Uint8Array([0x03, 0x00, 0x00, 0x0b]);
+
+export interface SymbolInit {
+  sig?: FuncType | null;
+  chunk?: InputChunk | null;
+  element?: InputElement | null;
+  value?: number;
+  size?: number;
+  globalType?: GlobalType | null;
+  tableType?: TableType | null;
+  importName?: string;
+  importModule?: string;
+  isCalledDirectly?: boolean;
+}
+
+/** lld replaceSymbol: re-initialises `s` as a new kind, keeping the bits that survive replacement. */
+export function replaceSymbol(s: Symbol, kind: number, name: string, flags: number, file: ObjFile | null, init: SymbolInit, gc: boolean): Symbol {
+  s.name = name;
+  s.kind = kind;
+  s.flags = flags;
+  s.file = file;
+  s.chunk = init.chunk ?? null;
+  s.element = init.element ?? null;
+  s.value = init.value ?? 0;
+  s.size = init.size ?? 0;
+  s.globalType = init.globalType ?? null;
+  s.tableType = init.tableType ?? null;
+  s.importName = init.importName;
+  s.importModule = init.importModule;
+  s.isCalledDirectly = init.isCalledDirectly ?? false;
+  s.isStub = false;
+  s.requiresGOT = false;
+  s.stubFunction = null;
+  s.functionIndex = -1;
+  s.tableIndex = -1;
+  s.globalIndex = -1;
+  s.tagIndex = -1;
+  s.tableNumber = -1;
+  s.gotIndex = -1;
+  s.outputSymbolIndex = -1;
+  if (kind === DefinedFunction) s.sig = init.chunk ? init.chunk.sig : init.sig ?? null;
+  else if (kind === DefinedTag) s.sig = init.element ? init.element.sig : null;
+  else s.sig = init.sig ?? null;
+  void gc;
+  return s;
+}
+
+/** A fresh local (non-table) symbol, as lld's make<DefinedX>/make<UndefinedX>. */
+export function newSymbol(kind: number, name: string, flags: number, file: ObjFile | null, init: SymbolInit, gc: boolean): Symbol {
+  const s = new Symbol(name, kind, flags, file);
+  s.referenced = !gc;
+  s.canInline = false;
+  return replaceSymbol(s, kind, name, flags, file, init, gc);
+}
+
+export class SymbolTable {
+  /** name -> index in `symbols`; -1 marks a traced name not inserted yet. */
+  private map = new Map<string, number>();
+  symbols: Symbol[] = [];
+  private variants = new Map<string, Symbol[]>();
+  private comdatGroups = new Set<string>();
+  private stubFunctions = new Map<string, Symbol>();
+
+  constructor(private readonly ctx: Context) {}
+
+  find(name: string): Symbol | undefined {
+    const i = this.map.get(name);
+    return i === undefined || i === -1 ? undefined : this.symbols[i];
+  }
+
+  private replaceEntry(name: string, sym: Symbol): void {
+    this.symbols[this.map.get(name)!] = sym;
+  }
+
+  insertName(name: string): [Symbol, boolean] {
+    const i = this.map.get(name);
+    let trace = false;
+    if (i !== undefined && i !== -1) return [this.symbols[i], false];
+    if (i === -1) trace = true;
+    const s = new Symbol(name, UndefinedFunction, 0, null);
+    s.isUsedInRegularObj = false;
+    s.canInline = true;
+    s.traced = trace;
+    s.forceExport = false;
+    s.referenced = !this.ctx.config.gcSections;
+    s.order = this.symbols.length;
+    this.map.set(name, this.symbols.length);
+    this.symbols.push(s);
+    return [s, true];
+  }
+
+  private insert(name: string, file: ObjFile | null): [Symbol, boolean] {
+    const r = this.insertName(name);
+    r[0].isUsedInRegularObj = true; // every file here is an object (no bitcode)
+    void file;
+    return r;
+  }
+
+  replace(s: Symbol, kind: number, name: string, flags: number, file: ObjFile | null, init: SymbolInit): Symbol {
+    const keep = {
+      u: s.isUsedInRegularObj,
+      fe: s.forceExport,
+      fi: s.forceImport,
+      ci: s.canInline,
+      t: s.traced,
+      r: s.referenced,
+    };
+    replaceSymbol(s, kind, name, flags, file, init, this.ctx.config.gcSections);
+    s.isUsedInRegularObj = keep.u;
+    s.forceExport = keep.fe;
+    s.forceImport = keep.fi;
+    s.canInline = keep.ci;
+    s.traced = keep.t;
+    s.referenced = keep.r;
+    if (s.traced) this.printTraceSymbol(s);
+    return s;
+  }
+
+  private printTraceSymbol(s: Symbol): void {
+    if (s.isUndefined()) return;
+    this.ctx.diag.message(`${fileName(s.file)}: ${s.isLazy() ? 'lazy definition of' : 'definition of'} ${s.name}`);
+  }
+
+  private traceUndefined(name: string, file: ObjFile | null): void {
+    this.ctx.diag.message(`${fileName(file)}: reference to ${name}`);
+  }
+
+  trace(name: string): void {
+    if (!this.map.has(name)) this.map.set(name, -1);
+  }
+
+  private reportTypeError(existing: Symbol, file: ObjFile | null, type: number): void {
+    this.ctx.diag.error(
+      `symbol type mismatch: ${demangleName(this.ctx, existing.name)}\n>>> defined as ${SYMBOL_KIND_NAMES[existing.wasmType()]} in ${fileName(existing.file)}\n>>> defined as ${SYMBOL_KIND_NAMES[type]} in ${fileName(file)}`,
+      { symbol: existing.name, file: file?.toString() },
+    );
+  }
+
+  private checkGlobalType(existing: Symbol, file: ObjFile | null, newType: GlobalType | null): void {
+    if (!existing.isGlobal()) return this.reportTypeError(existing, file, W.SYMTAB_GLOBAL);
+    const old = existing.getGlobalType();
+    if (!old || !newType || old.valType !== newType.valType || old.mutable !== newType.mutable)
+      this.ctx.diag.error(
+        `Global type mismatch: ${existing.name}\n>>> defined as ${globalTypeToString(old)} in ${fileName(existing.file)}\n>>> defined as ${globalTypeToString(newType)} in ${fileName(file)}`,
+        { symbol: existing.name, file: file?.toString() },
+      );
+  }
+
+  private checkTagType(existing: Symbol, file: ObjFile | null, newSig: FuncType | null): void {
+    if (!existing.isTag()) return this.reportTypeError(existing, file, W.SYMTAB_TAG);
+    if (existing.sig?.key !== newSig?.key)
+      this.ctx.diag.warn(
+        `Tag signature mismatch: ${existing.name}\n>>> defined as ${sigToString(existing.sig)} in ${fileName(existing.file)}\n>>> defined as ${sigToString(newSig)} in ${fileName(file)}`,
+        { symbol: existing.name },
+      );
+  }
+
+  private checkTableType(existing: Symbol, file: ObjFile | null, newType: TableType | null): void {
+    if (!existing.isTable()) return this.reportTypeError(existing, file, W.SYMTAB_TABLE);
+    const old = existing.getTableType();
+    if (old && newType && old.elemType !== newType.elemType)
+      this.ctx.diag.error(
+        `Table type mismatch: ${existing.name}\n>>> defined as ${tableTypeToString(old)} in ${fileName(existing.file)}\n>>> defined as ${tableTypeToString(newType)} in ${fileName(file)}`,
+        { symbol: existing.name },
+      );
+  }
+
+  private checkDataType(existing: Symbol, file: ObjFile | null): void {
+    if (!existing.isData()) this.reportTypeError(existing, file, W.SYMTAB_DATA);
+  }
+
+  addSyntheticFunction(name: string, flags: number, fn: InputChunk): Symbol {
+    this.ctx.syntheticFunctions.push(fn);
+    return this.replace(this.insertName(name)[0], DefinedFunction, name, flags, null, { chunk: fn });
+  }
+
+  addOptionalDataSymbol(name: string, value = 0): Symbol | null {
+    let s = this.find(name);
+    if (!s && (this.ctx.config.exportAll || this.ctx.exportedSymbols.has(name))) s = this.insertName(name)[0];
+    else if (!s || s.isDefined()) return null;
+    this.replace(s, DefinedData, name, W.SYM_VISIBILITY_HIDDEN | W.SYM_ABSOLUTE, null, { value });
+    s.referenced = true;
+    return s;
+  }
+
+  addSyntheticDataSymbol(name: string, flags: number): Symbol {
+    return this.replace(this.insertName(name)[0], DefinedData, name, flags | W.SYM_ABSOLUTE, null, {});
+  }
+
+  addSyntheticGlobal(name: string, flags: number, g: InputElement): Symbol {
+    this.ctx.syntheticGlobals.push(g);
+    return this.replace(this.insertName(name)[0], DefinedGlobal, name, flags, null, { element: g });
+  }
+
+  addOptionalGlobalSymbol(name: string, g: InputElement): Symbol | null {
+    let s = this.find(name);
+    if (!s && (this.ctx.config.exportAll || this.ctx.exportedSymbols.has(name))) s = this.insertName(name)[0];
+    else if (!s || s.isDefined()) return null;
+    this.ctx.syntheticGlobals.push(g);
+    return this.replace(s, DefinedGlobal, name, W.SYM_VISIBILITY_HIDDEN, null, { element: g });
+  }
+
+  addSyntheticTable(name: string, flags: number, t: InputElement): Symbol {
+    let s = this.find(name);
+    if (!s) s = this.insertName(name)[0];
+    this.ctx.syntheticTables.push(t);
+    return this.replace(s, DefinedTable, name, flags, null, { element: t });
+  }
+
+  private shouldReplace(existing: Symbol, newFile: ObjFile | null, newFlags: number): boolean {
+    if (!existing.isDefined()) return true;
+    if ((newFlags & W.SYM_BINDING_MASK) === W.SYM_BINDING_WEAK) return false;
+    if (existing.isWeak()) return true;
+    if (this.ctx.config.allowMultipleDefinition) return false;
+    const msg = `duplicate symbol: ${demangleName(this.ctx, existing.name)}\n>>> defined in ${fileName(existing.file)}\n>>> defined in ${fileName(newFile)}`;
+    if (this.ctx.config.noinhibitExec) this.ctx.diag.warn(msg, { symbol: existing.name, file: newFile?.toString() });
+    else this.ctx.diag.error(msg, { symbol: existing.name, file: newFile?.toString() });
+    return true;
+  }
+
+  private reportSignatureMismatch(name: string, sym: Symbol, sig: FuncType | null, file: ObjFile | null, isError: boolean): void {
+    const msg = `function signature mismatch: ${name}\n>>> defined as ${sigToString(sym.sig)} in ${fileName(sym.file)}\n>>> defined as ${sigToString(sig)} in ${fileName(file)}`;
+    if (isError) this.ctx.diag.error(msg, { symbol: name });
+    else this.ctx.diag.warn(msg, { symbol: name });
+  }
+
+  addDefinedFunction(name: string, flags: number, file: ObjFile, fn: InputChunk): Symbol {
+    let [s, inserted] = this.insert(name, file);
+    const replaceSym = (sym: Symbol) => this.replace(sym, DefinedFunction, name, flags, file, { chunk: fn });
+    if (inserted || s.isLazy()) return replaceSym(s);
+    if (!s.isFunction()) {
+      this.reportTypeError(s, file, W.SYMTAB_FUNCTION);
+      return s;
+    }
+    let checkSig = true;
+    if (s.kind === UndefinedFunction) checkSig = s.isCalledDirectly;
+    if (checkSig && s.sig && fn.sig && s.sig.key !== fn.sig.key) {
+      const [variant, added] = this.getFunctionVariant(s, fn.sig, file);
+      if (added) replaceSym(variant);
+      else if (this.shouldReplace(variant, file, flags)) replaceSym(variant);
+      this.replaceEntry(name, variant);
+      return variant;
+    }
+    if (this.shouldReplace(s, file, flags)) replaceSym(s);
+    return s;
+  }
+
+  addDefinedData(name: string, flags: number, file: ObjFile, seg: InputChunk, offset: number, size: number): Symbol {
+    const [s, inserted] = this.insert(name, file);
+    const replaceSym = () => this.replace(s, DefinedData, name, flags, file, { chunk: seg, value: offset, size });
+    if (inserted || s.isLazy()) return replaceSym();
+    this.checkDataType(s, file);
+    if (this.shouldReplace(s, file, flags)) replaceSym();
+    return s;
+  }
+
+  addDefinedGlobal(name: string, flags: number, file: ObjFile | null, g: InputElement): Symbol {
+    const [s, inserted] = this.insert(name, file);
+    const replaceSym = () => this.replace(s, DefinedGlobal, name, flags, file, { element: g });
+    if (inserted || s.isLazy()) return replaceSym();
+    this.checkGlobalType(s, file, g.globalType);
+    if (this.shouldReplace(s, file, flags)) replaceSym();
+    return s;
+  }
+
+  addDefinedTag(name: string, flags: number, file: ObjFile, t: InputElement): Symbol {
+    const [s, inserted] = this.insert(name, file);
+    const replaceSym = () => this.replace(s, DefinedTag, name, flags, file, { element: t });
+    if (inserted || s.isLazy()) return replaceSym();
+    this.checkTagType(s, file, t.sig);
+    if (this.shouldReplace(s, file, flags)) replaceSym();
+    return s;
+  }
+
+  addDefinedTable(name: string, flags: number, file: ObjFile, t: InputElement): Symbol {
+    const [s, inserted] = this.insert(name, file);
+    const replaceSym = () => this.replace(s, DefinedTable, name, flags, file, { element: t });
+    if (inserted || s.isLazy()) return replaceSym();
+    this.checkTableType(s, file, t.tableType);
+    if (this.shouldReplace(s, file, flags)) replaceSym();
+    return s;
+  }
+
+  private updateExistingUndefined(existing: Symbol, flags: number, file: ObjFile | null, importName?: string, importModule?: string): void {
+    if (importName !== undefined) {
+      if (existing.importName === undefined) existing.importName = importName;
+      if (existing.importName !== importName)
+        this.ctx.diag.error(
+          `import name mismatch for symbol: ${demangleName(this.ctx, existing.name)}\n>>> defined as ${existing.importName} in ${fileName(existing.file)}\n>>> defined as ${importName} in ${fileName(file)}`,
+          { symbol: existing.name },
+        );
+    }
+    if (importModule !== undefined) {
+      if (existing.importModule === undefined) existing.importModule = importModule;
+      if (existing.importModule !== importModule)
+        this.ctx.diag.error(
+          `import module mismatch for symbol: ${demangleName(this.ctx, existing.name)}\n>>> defined as ${existing.importModule} in ${fileName(existing.file)}\n>>> defined as ${importModule} in ${fileName(file)}`,
+          { symbol: existing.name },
+        );
+    }
+    const binding = flags & W.SYM_BINDING_MASK;
+    if (existing.isWeak() && binding !== W.SYM_BINDING_WEAK) existing.flags = (existing.flags & ~W.SYM_BINDING_MASK) | binding;
+    existing.flags |= flags & W.SYM_NO_STRIP;
+  }
+
+  addUndefinedFunction(
+    name: string,
+    importName: string | undefined,
+    importModule: string | undefined,
+    flags: number,
+    file: ObjFile | null,
+    sig: FuncType | null,
+    isCalledDirectly: boolean,
+  ): Symbol {
+    let [s, inserted] = this.insert(name, file);
+    if (s.traced) this.traceUndefined(name, file);
+    const replaceSym = () =>
+      this.replace(s, UndefinedFunction, name, flags, file, { sig, importName, importModule, isCalledDirectly });
+    if (inserted) {
+      replaceSym();
+    } else if (s.isLazy()) {
+      if ((flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_WEAK) {
+        s.flags |= W.SYM_BINDING_WEAK;
+        s.sig = sig;
+      } else {
+        this.extract(s);
+        if (this.ctx.config.whyExtract) this.recordWhy(fileName(file), s);
+      }
+    } else {
+      if (!s.isFunction()) {
+        this.reportTypeError(s, file, W.SYMTAB_FUNCTION);
+        return s;
+      }
+      if (!s.sig && sig) s.sig = sig;
+      const existingUndefined = s.kind === UndefinedFunction ? s : null;
+      if (isCalledDirectly && s.sig && sig && s.sig.key !== sig.key) {
+        if (existingUndefined && !existingUndefined.isCalledDirectly) replaceSym();
+        else {
+          const [v, added] = this.getFunctionVariant(s, sig, file);
+          s = v;
+          if (added) replaceSym();
+        }
+      }
+      if (existingUndefined) {
+        this.updateExistingUndefined(existingUndefined, flags, file, importName, importModule);
+        if (isCalledDirectly) existingUndefined.isCalledDirectly = true;
+      }
+    }
+    return s;
+  }
+
+  addUndefinedData(name: string, flags: number, file: ObjFile | null): Symbol {
+    const [s, inserted] = this.insert(name, file);
+    if (s.traced) this.traceUndefined(name, file);
+    if (inserted) this.replace(s, UndefinedData, name, flags, file, {});
+    else if (s.isLazy()) {
+      if ((flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_WEAK) s.flags |= W.SYM_BINDING_WEAK;
+      else this.extract(s);
+    } else if (s.isDefined()) this.checkDataType(s, file);
+    else this.updateExistingUndefined(s, flags, file);
+    return s;
+  }
+
+  addUndefinedGlobal(name: string, importName: string | undefined, importModule: string | undefined, flags: number, file: ObjFile | null, type: GlobalType | null): Symbol {
+    const [s, inserted] = this.insert(name, file);
+    if (s.traced) this.traceUndefined(name, file);
+    if (inserted) this.replace(s, UndefinedGlobal, name, flags, file, { importName, importModule, globalType: type });
+    else if (s.isLazy()) this.extract(s);
+    else if (s.isDefined()) this.checkGlobalType(s, file, type);
+    else this.updateExistingUndefined(s, flags, file, importName, importModule);
+    return s;
+  }
+
+  addUndefinedTable(name: string, importName: string | undefined, importModule: string | undefined, flags: number, file: ObjFile | null, type: TableType | null): Symbol {
+    const [s, inserted] = this.insert(name, file);
+    if (s.traced) this.traceUndefined(name, file);
+    if (inserted) this.replace(s, UndefinedTable, name, flags, file, { importName, importModule, tableType: type });
+    else if (s.isLazy()) this.extract(s);
+    else if (s.isDefined()) this.checkTableType(s, file, type);
+    else this.updateExistingUndefined(s, flags, file, importName, importModule);
+    return s;
+  }
+
+  addUndefinedTag(name: string, importName: string | undefined, importModule: string | undefined, flags: number, file: ObjFile | null, sig: FuncType | null): Symbol {
+    const [s, inserted] = this.insert(name, file);
+    if (s.traced) this.traceUndefined(name, file);
+    if (inserted) this.replace(s, UndefinedTag, name, flags, file, { importName, importModule, sig });
+    else if (s.isLazy()) this.extract(s);
+    else if (s.isDefined()) this.checkTagType(s, file, sig);
+    else this.updateExistingUndefined(s, flags, file, importName, importModule);
+    return s;
+  }
+
+  /** LazySymbol::extract: loads the archive member (once). */
+  extract(s: Symbol): void {
+    const file = s.file!;
+    if (!file.lazy) return;
+    file.lazy = false;
+    this.ctx.addFile(file, s.name);
+  }
+
+  /** A --why-extract row; taken after extraction, so nested extractions come first, as in lld. */
+  recordWhy(reference: string, s: Symbol): void {
+    this.ctx.whyExtract.push([reference, fileName(s.file), demangleName(this.ctx, s.name)]);
+  }
+
+  addLazy(name: string, file: ObjFile): void {
+    const [s, inserted] = this.insertName(name);
+    if (inserted) {
+      this.replace(s, LazyKind, name, 0, file, {});
+      return;
+    }
+    if (!s.isUndefined()) return;
+    if (s.isWeak()) {
+      const oldSig = s.kind === UndefinedFunction ? s.sig : null;
+      this.replace(s, LazyKind, name, W.SYM_BINDING_WEAK, file, {});
+      s.sig = oldSig;
+      return;
+    }
+    const oldFile = s.file;
+    if (file.lazy) {
+      file.lazy = false;
+      this.ctx.addFile(file, name);
+    }
+    if (this.ctx.config.whyExtract) this.recordWhy(fileName(oldFile), s);
+  }
+
+  addComdat(name: string): boolean {
+    if (this.comdatGroups.has(name)) return false;
+    this.comdatGroups.add(name);
+    return true;
+  }
+
+  private getFunctionVariant(sym: Symbol, sig: FuncType, file: ObjFile | null): [Symbol, boolean] {
+    let vs = this.variants.get(sym.name);
+    if (!vs) {
+      vs = [];
+      this.variants.set(sym.name, vs);
+    }
+    if (vs.length === 0) vs.push(sym);
+    for (const v of vs) if (v.sig?.key === sig.key) return [v, false];
+    // lld value-initialises variants: `referenced` starts false even without --gc-sections.
+    const variant = new Symbol(sym.name, UndefinedFunction, 0, null);
+    variant.isUsedInRegularObj = true;
+    variant.canInline = true;
+    variant.order = sym.order;
+    vs.push(variant);
+    void file;
+    return [variant, true];
+  }
+
+  /** Replaces `sym` with a local function whose body is `unreachable` (stubs). */
+  private replaceWithUnreachable(sym: Symbol, sig: FuncType, debugName: string): InputChunk {
+    const fn = new InputChunk(CHUNK_FUNCTION, null, sym.name, this.ctx.config.gcSections);
+    fn.sig = sig;
+    fn.debugName = debugName;
+    fn.body = UNREACHABLE_BODY;
+    fn.size = UNREACHABLE_BODY.length;
+    this.ctx.syntheticFunctions.push(fn);
+    this.replace(sym, DefinedFunction, debugName, W.SYM_BINDING_LOCAL, null, { chunk: fn });
+    sym.isStub = true;
+    return fn;
+  }
+
+  private replaceWithUndefined(sym: Symbol): void {
+    const debugName = 'undefined_weak:' + demangleName(this.ctx, sym.name);
+    this.replaceWithUnreachable(sym, sym.sig!, debugName);
+    sym.setHidden(true);
+  }
+
+  handleWeakUndefines(): void {
+    for (const sym of this.symbols) {
+      if (sym.isUndefWeak() && sym.isUsedInRegularObj && sym.sig) {
+        this.replaceWithUndefined(sym);
+      }
+    }
+  }
+
+  createUndefinedStub(sig: FuncType): Symbol {
+    const existing = this.stubFunctions.get(sig.key);
+    if (existing) return existing;
+    const sym = new Symbol('undefined_stub', DefinedFunction, W.SYM_VISIBILITY_HIDDEN, null);
+    sym.isUsedInRegularObj = true;
+    sym.canInline = true;
+    sym.sig = sig;
+    this.replaceWithUnreachable(sym, sig, 'undefined_stub');
+    this.stubFunctions.set(sig.key, sym);
+    return sym;
+  }
+
+  handleSymbolVariants(): void {
+    for (const [symName, variants] of this.variants) {
+      let defined: Symbol | undefined;
+      for (const v of variants) {
+        if (v.kind === DefinedFunction) {
+          defined = v;
+          break;
+        }
+      }
+      const display = demangleName(this.ctx, symName);
+      if (!defined) {
+        this.reportSignatureMismatch(display, variants[0], variants[1].sig, variants[1].file, true);
+        return;
+      }
+      for (const v of variants) {
+        if (v === defined) continue;
+        this.reportSignatureMismatch(display, v, defined.sig, defined.file, false);
+        this.replaceWithUnreachable(v, v.sig!, 'signature_mismatch:' + display);
+      }
+    }
+  }
+
+  /** --wrap: names resolve to the swapped symbols from now on. */
+  wrap(sym: Symbol, real: Symbol, wrap: Symbol): void {
+    const origIdx = this.map.get(sym.name)!;
+    const wrapIdx = this.map.get(wrap.name)!;
+    this.map.set(real.name, origIdx);
+    this.map.set(sym.name, wrapIdx);
+  }
+
+  /** The indirect function table, created if needed (lld resolveIndirectFunctionTable). */
+  resolveIndirectFunctionTable(required: boolean): Symbol | null {
+    const ctx = this.ctx;
+    const name = '__indirect_function_table';
+    const existing = this.find(name);
+    if (existing) {
+      if (!existing.isTable()) {
+        ctx.diag.error(`reserved symbol must be of type table: \`${name}\``);
+        return null;
+      }
+      if (existing.isDefined()) {
+        ctx.diag.error(`reserved symbol must not be defined in input files: \`${name}\``);
+        return null;
+      }
+    }
+    if (ctx.config.importTable) {
+      if (existing) {
+        existing.importModule = 'env';
+        existing.importName = name;
+        return existing;
+      }
+      if (required) return this.createUndefinedIndirectFunctionTable(name);
+    } else if ((existing && existing.isLive()) || ctx.config.exportTable || required) {
+      return this.createDefinedIndirectFunctionTable(name);
+    }
+    return null;
+  }
+
+  private createUndefinedIndirectFunctionTable(name: string): Symbol {
+    const type: TableType = { elemType: W.TYPE_FUNCREF, limits: { flags: 0, min: 0, max: 0 } };
+    let flags = this.ctx.config.exportTable ? 0 : W.SYM_VISIBILITY_HIDDEN;
+    flags |= W.SYM_UNDEFINED;
+    const sym = this.addUndefinedTable(name, name, 'env', flags, null, type);
+    sym.markLive();
+    sym.forceExport = this.ctx.config.exportTable;
+    return sym;
+  }
+
+  private createDefinedIndirectFunctionTable(name: string): Symbol {
+    const t = new InputElement(null, name, this.ctx.config.gcSections);
+    t.tableType = { elemType: W.TYPE_FUNCREF, limits: { flags: 0, min: 0, max: 0 } };
+    const flags = this.ctx.config.exportTable ? 0 : W.SYM_VISIBILITY_HIDDEN;
+    const sym = this.addSyntheticTable(name, flags, t);
+    sym.markLive();
+    sym.forceExport = this.ctx.config.exportTable;
+    return sym;
+  }
+}

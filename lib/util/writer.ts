@@ -1,0 +1,76 @@
+import { writeSleb, writeUleb } from './leb.js';
+
+const utf8 = new TextEncoder();
+
+/** A growable byte buffer for the small sections the linker synthesizes. */
+export class ByteWriter {
+  buf: Uint8Array;
+  pos = 0;
+
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  u8(v: number): this {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+    return this;
+  }
+
+  u32(v: number): this {
+    this.ensure(4);
+    const b = this.buf;
+    b[this.pos++] = v & 0xff;
+    b[this.pos++] = (v >>> 8) & 0xff;
+    b[this.pos++] = (v >>> 16) & 0xff;
+    b[this.pos++] = (v >>> 24) & 0xff;
+    return this;
+  }
+
+  uleb(v: number, width = 0): this {
+    this.ensure(10);
+    this.pos = writeUleb(this.buf, this.pos, v, width);
+    return this;
+  }
+
+  sleb(v: number, width = 0): this {
+    this.ensure(10);
+    this.pos = writeSleb(this.buf, this.pos, v, width);
+    return this;
+  }
+
+  bytes(b: Uint8Array): this {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+    return this;
+  }
+
+  /** A wasm `name`: LEB length then UTF-8 bytes. */
+  str(s: string): this {
+    const b = utf8.encode(s);
+    this.uleb(b.length);
+    return this.bytes(b);
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+export function encodeUtf8(s: string): Uint8Array {
+  return utf8.encode(s);
+}
