@@ -12,12 +12,17 @@ export function main(argv: string[]): number {
   const prog = basename(process.argv[1] ?? 'weld').replace(/\.js$/, '');
   const stderr = (s: string) => process.stderr.write(s + '\n');
   const stdout = (s: string) => process.stdout.write(s + '\n');
+  // lld separates a multi-line diagnostic from the next one with a blank line.
+  let sep = '';
   try {
     runLink({
       argv,
       cwd: process.cwd(),
       requireOutput: true,
-      onDiagnostic: (d) => stderr(format(prog, d)),
+      onDiagnostic: (d) => {
+        stderr(sep + format(prog, d));
+        sep = d.message.includes('\n') ? '\n' : '';
+      },
       onStdout: stdout,
       onLog: (l) => stderr(`${prog}: ${l}`),
     });

@@ -108,7 +108,8 @@ export class InputLoader {
   }
 
   private findFile(dir: string, name: string): string | undefined {
-    const p = join(dir, name);
+    // As llvm::sys::path::append: keeps "./" and does not normalise (names show in messages).
+    const p = !dir ? name : dir.endsWith('/') ? dir + name : `${dir}/${name}`;
     return this.fs.exists(this.abs(p)) ? p : undefined;
   }
 

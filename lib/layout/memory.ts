@@ -1,7 +1,6 @@
 // Linear memory layout (lld Writer::layoutMemory): the stack, data segments, heap symbols and
 // the memory limits, with wasm-ld's validation messages.
 
-import { PAGE_SIZE } from '../input/wasm.js';
 import type { Context } from '../resolve/context.js';
 import { alignTo, type OutputSegment } from '../resolve/model.js';
 
@@ -22,6 +21,8 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
   const cfg = ctx.config;
   const s = ctx.sym;
   const diag = ctx.diag;
+  const PAGE_SIZE = cfg.pageSize;
+  const aligned = (what: string) => `${what} must be aligned to the page size (${PAGE_SIZE} bytes)`;
   let ptr = 0;
 
   const placeStack = () => {
@@ -61,6 +62,8 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
     if (seg.isTLS) {
       // Without shared memory __tls_base is an immutable global holding .tdata's address.
       setGlobalPtr(ctx, s.tlsBase, ptr);
+      setGlobalPtr(ctx, s.tlsSize, seg.size);
+      setGlobalPtr(ctx, s.tlsAlign, 2 ** seg.alignment);
     }
     ptr += seg.size;
   }
@@ -78,21 +81,21 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
 
   const maxMemorySetting = 2 ** 32;
   if (cfg.initialHeap !== 0) {
-    if (cfg.initialHeap !== alignTo(cfg.initialHeap, PAGE_SIZE)) diag.error(`initial heap must be ${PAGE_SIZE}-byte aligned`);
+    if (cfg.initialHeap !== alignTo(cfg.initialHeap, PAGE_SIZE)) diag.error(aligned('initial heap'));
     const maxInitialHeap = maxMemorySetting - ptr;
     if (cfg.initialHeap > maxInitialHeap) diag.error(`initial heap too large, cannot be greater than ${maxInitialHeap}`);
     ptr += cfg.initialHeap;
   }
 
   if (cfg.initialMemory !== 0) {
-    if (cfg.initialMemory !== alignTo(cfg.initialMemory, PAGE_SIZE)) diag.error(`initial memory must be ${PAGE_SIZE}-byte aligned`);
+    if (cfg.initialMemory !== alignTo(cfg.initialMemory, PAGE_SIZE)) diag.error(aligned('initial memory'));
     if (ptr > cfg.initialMemory) diag.error(`initial memory too small, ${ptr} bytes needed`);
     if (cfg.initialMemory > maxMemorySetting) diag.error(`initial memory too large, cannot be greater than ${maxMemorySetting}`);
     ptr = cfg.initialMemory;
   }
 
   ptr = alignTo(ptr, PAGE_SIZE);
-  const initialPages = ptr / PAGE_SIZE;
+  const initialPages = Math.floor(ptr / PAGE_SIZE);
   diag.log(`mem: total pages = ${initialPages}`);
 
   if (s.heapEnd) {
@@ -102,7 +105,7 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
 
   let maxMemory = 0;
   if (cfg.maxMemory !== 0) {
-    if (cfg.maxMemory !== alignTo(cfg.maxMemory, PAGE_SIZE)) diag.error(`maximum memory must be ${PAGE_SIZE}-byte aligned`);
+    if (cfg.maxMemory !== alignTo(cfg.maxMemory, PAGE_SIZE)) diag.error(aligned('maximum memory'));
     if (ptr > cfg.maxMemory) diag.error(`maximum memory too small, ${ptr} bytes needed`);
     if (cfg.maxMemory > maxMemorySetting) diag.error(`maximum memory too large, cannot be greater than ${maxMemorySetting}`);
     maxMemory = cfg.maxMemory;

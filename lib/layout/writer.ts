@@ -47,10 +47,11 @@ function isValidCIdentifier(s: string): boolean {
   return s.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(s);
 }
 
-function writeLimits(w: ByteWriter, l: Limits): void {
+function writeLimits(w: ByteWriter, l: Limits, pageSizeLog2 = 16): void {
   w.u8(l.flags);
   w.uleb(l.min);
   if (l.flags & W.LIMITS_HAS_MAX) w.uleb(l.max);
+  if (l.flags & W.LIMITS_HAS_PAGE_SIZE) w.uleb(pageSizeLog2);
 }
 
 function writeTableType(w: ByteWriter, t: TableType): void {
@@ -124,6 +125,7 @@ export class Writer {
   private dataAddressGlobals: Symbol[] = [];
   private indirectFunctions: Symbol[] = [];
   private exports: Export[] = [];
+  private exportedSymbols: Symbol[] = [];
   private initFunctions: InitEntry[] = [];
   private features = new Set<string>();
   private producers: [string, string][][] = [[], [], []];
@@ -610,8 +612,9 @@ export class Writer {
           e = { name: sym.chunk!.exportName ?? sym.name, kind: W.EXTERNAL_FUNCTION, index: sym.chunk!.functionIndex };
           break;
         case DefinedGlobal:
-          // Linker-made mutable globals (__stack_pointer...) are exported only on request.
-          if (sym.element!.globalType!.mutable && !sym.file && !sym.forceExport) continue;
+          // Linker-made mutable globals (__stack_pointer) go out with -E/--export-all only when
+          // the inputs allow mutable-globals; --export always exports them.
+          if (sym.element!.globalType!.mutable && !sym.file && !sym.forceExport && !this.features.has('mutable-globals')) continue;
           e = { name: sym.name, kind: W.EXTERNAL_GLOBAL, index: sym.getGlobalIndex() };
           break;
         case DefinedTag:
@@ -628,6 +631,7 @@ export class Writer {
           continue;
       }
       this.exports.push(e);
+      this.exportedSymbols.push(sym);
     }
   }
 
@@ -656,9 +660,8 @@ export class Writer {
         ctx.diag.error(
           `mutable global imported but 'mutable-globals' feature not present in inputs: \`${demangleName(ctx, sym.name)}\`. Use --no-check-features to suppress.`,
         );
-    for (const sym of ctx.symtab.symbols) {
-      if (!isExported(ctx, sym) || !sym.isLive() || sym.kind !== DefinedGlobal) continue;
-      if (sym.element!.globalType!.mutable && !sym.file && !sym.forceExport) continue;
+    for (const sym of this.exportedSymbols) {
+      if (sym.kind !== DefinedGlobal) continue;
       ctx.diag.error(
         `mutable global exported but 'mutable-globals' feature not present in inputs: \`${demangleName(ctx, sym.name)}\`. Use --no-check-features to suppress.`,
       );
@@ -697,9 +700,8 @@ export class Writer {
     }
     if (!cfg.memoryImport) {
       const w = new ByteWriter();
-      const hasMax = this.mem.maxPages !== 0;
-      w.uleb(1).uleb(hasMax ? W.LIMITS_HAS_MAX : 0).uleb(this.mem.initialPages);
-      if (hasMax) w.uleb(this.mem.maxPages);
+      w.uleb(1);
+      writeLimits(w, this.memoryLimits(), Math.log2(cfg.pageSize));
       bytes(W.SEC_MEMORY, 'MEMORY', w);
     }
     if (this.inputTags.length) {
@@ -812,14 +814,20 @@ export class Writer {
     return { kind: 'custom', id: W.SEC_CUSTOM, name, chunks: list, prefix, bodySize: prefix.length + payload, offset: 0, header: new Uint8Array(0) };
   }
 
+  /** Memory limits; a custom page size (--page-size=1) is written as the 0x8 limits flag. */
+  private memoryLimits(): Limits {
+    let flags = this.mem.maxPages !== 0 ? W.LIMITS_HAS_MAX : 0;
+    if (this.ctx.config.pageSize !== W.PAGE_SIZE) flags |= W.LIMITS_HAS_PAGE_SIZE;
+    return { flags, min: this.mem.initialPages, max: this.mem.maxPages };
+  }
+
   private importSection(count: number): ByteWriter {
     const cfg = this.ctx.config;
     const w = new ByteWriter();
     w.uleb(count);
     if (cfg.memoryImport) {
       w.str(cfg.memoryImport[0]).str(cfg.memoryImport[1]).u8(W.EXTERNAL_MEMORY);
-      const flags = this.mem.maxPages !== 0 ? W.LIMITS_HAS_MAX : 0;
-      writeLimits(w, { flags, min: this.mem.initialPages, max: this.mem.maxPages });
+      writeLimits(w, this.memoryLimits(), Math.log2(cfg.pageSize));
     }
     for (const sym of this.importedSymbols) {
       w.str(sym.importModule ?? 'env').str(sym.importName ?? sym.name);

@@ -236,7 +236,6 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   };
 
   if (o.pageSize !== 1 && o.pageSize !== 65536) diag.error('--page_size=N must be either 1 or 65536');
-  if (o.pageSize !== 65536) diag.error('--page-size=1 is not supported by weld yet');
   if (o.maxMemory !== 0 && o.noGrowableMemory) diag.error('--max-memory is incompatible with --no-growable-memory');
   const m = lastOf(args, 'm');
   if (m) {

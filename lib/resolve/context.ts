@@ -12,6 +12,8 @@ export interface WellKnown {
   callDtors: Symbol | null;
   stackPointer: Symbol | null;
   tlsBase: Symbol | null;
+  tlsSize: Symbol | null;
+  tlsAlign: Symbol | null;
   dsoHandle: Symbol | null;
   dataEnd: Symbol | null;
   globalBase: Symbol | null;
@@ -47,6 +49,8 @@ export class Context {
     callDtors: null,
     stackPointer: null,
     tlsBase: null,
+    tlsSize: null,
+    tlsAlign: null,
     dsoHandle: null,
     dataEnd: null,
     globalBase: null,

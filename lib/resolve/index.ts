@@ -20,7 +20,8 @@ export function createSyntheticSymbols(ctx: Context): void {
   const fn = new InputChunk(CHUNK_FUNCTION, null, '__wasm_call_ctors', ctx.config.gcSections);
   fn.sig = NULL_SIG;
   ctx.sym.callCtors = ctx.symtab.addSyntheticFunction('__wasm_call_ctors', W.SYM_VISIBILITY_HIDDEN, fn);
-  ctx.sym.stackPointer = ctx.symtab.addSyntheticGlobal('__stack_pointer', W.SYM_VISIBILITY_HIDDEN, createGlobal(ctx, '__stack_pointer', true));
+  // Default visibility since LLVM 22 (llvm-project#161284): -E and --export-all may export it.
+  ctx.sym.stackPointer = ctx.symtab.addSyntheticGlobal('__stack_pointer', 0, createGlobal(ctx, '__stack_pointer', true));
   ctx.sym.stackPointer.markLive();
 }
 
@@ -38,8 +39,13 @@ export function createOptionalSymbols(ctx: Context): void {
   ctx.sym.definedTableBase = t.addOptionalDataSymbol('__table_base');
   ctx.sym.firstPageEnd = t.addOptionalDataSymbol('__wasm_first_page_end', ctx.config.pageSize);
   // Objects built with TLS may be linked into single-threaded programs: __tls_base is then an
-  // immutable global holding the address of .tdata.
+  // immutable global holding the address of .tdata (wasm-ld 22 makes it only when referenced).
   ctx.sym.tlsBase = t.addOptionalGlobalSymbol('__tls_base', createGlobal(ctx, '__tls_base', false));
+  // wasm-ld defines these two only with --shared-memory and reports them undefined otherwise;
+  // weld also defines them for single-threaded links: the size and alignment of .tdata.
+  ctx.sym.tlsSize = t.addOptionalGlobalSymbol('__tls_size', createGlobal(ctx, '__tls_size', false));
+  ctx.sym.tlsAlign = t.addOptionalGlobalSymbol('__tls_align', createGlobal(ctx, '__tls_align', false));
+  if (ctx.sym.tlsAlign) ctx.sym.tlsAlign.element!.pointerValue = 1;
 }
 
 /** Forces a symbol into the link (-u, --export, --entry): extracts its member if lazy. */

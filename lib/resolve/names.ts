@@ -51,4 +51,11 @@ export function tableTypeToString(t: TableType | null): string {
   return `type: ${valTypeName(t.elemType)}, limits: ${lim}`;
 }
 
-export const SYMBOL_KIND_NAMES = ['Function', 'Data', 'Global', 'Section', 'Tag', 'Table'];
+export const SYMBOL_KIND_NAMES = [
+  'WASM_SYMBOL_TYPE_FUNCTION',
+  'WASM_SYMBOL_TYPE_DATA',
+  'WASM_SYMBOL_TYPE_GLOBAL',
+  'WASM_SYMBOL_TYPE_SECTION',
+  'WASM_SYMBOL_TYPE_TAG',
+  'WASM_SYMBOL_TYPE_TABLE',
+];

@@ -219,10 +219,10 @@ export class SymbolTable {
     return this.replace(this.insertName(name)[0], DefinedGlobal, name, flags, null, { element: g });
   }
 
+  /** An optional global exists only when an input refers to it (wasm-ld 22: not for --export). */
   addOptionalGlobalSymbol(name: string, g: InputElement): Symbol | null {
-    let s = this.find(name);
-    if (!s && (this.ctx.config.exportAll || this.ctx.exportedSymbols.has(name))) s = this.insertName(name)[0];
-    else if (!s || s.isDefined()) return null;
+    const s = this.find(name);
+    if (!s || s.isDefined()) return null;
     this.ctx.syntheticGlobals.push(g);
     return this.replace(s, DefinedGlobal, name, W.SYM_VISIBILITY_HIDDEN, null, { element: g });
   }
