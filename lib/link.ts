@@ -11,6 +11,7 @@ import { Context } from './resolve/context.js';
 import { resolve } from './resolve/index.js';
 import { markLive } from './gc/index.js';
 import { Writer } from './layout/writer.js';
+import { mapFileText } from './layout/mapfile.js';
 import { buildPlan } from './plan/index.js';
 import type { WritePlan } from './plan/types.js';
 import { selectBackend, type Backend } from './backend/index.js';
@@ -156,8 +157,22 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   ctx.sym.indirectFunctionTable = ctx.symtab.resolveIndirectFunctionTable(false);
   diag.checkpoint();
 
-  const layout = new Writer(ctx).run();
+  const writer = new Writer(ctx);
+  const layout = writer.run();
   diag.checkpoint();
+  if (config.mapFile) {
+    const r = writer.result;
+    const text = mapFileText(ctx, layout, r.segments, r.inputGlobals);
+    if (config.mapFile === '-') for (const line of text.slice(0, -1).split('\n')) diag.message(line);
+    else {
+      try {
+        writeAtomic(isAbsolute(config.mapFile) ? config.mapFile : join(req.cwd, config.mapFile), new TextEncoder().encode(text), 0o644);
+      } catch (e) {
+        diag.error(`cannot open ${config.mapFile}: ${errnoMessage(e)}`);
+      }
+    }
+    diag.checkpoint();
+  }
   const plan = buildPlan(ctx, layout);
   req.onPlan?.(plan);
   const backend = req.backend ?? selectBackend();
