@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { Diagnostics } from '../lib/diag.js';
+import { parseOptions, type LinkOptions } from '../lib/options/index.js';
+import { tokenizeGnu, type FileSystem } from '../lib/options/rsp.js';
+
+function memFs(files: Record<string, string>): FileSystem {
+  return {
+    read: (p) => (p in files ? { bytes: new TextEncoder().encode(files[p]) } : { error: 'No such file or directory' }),
+    exists: (p) => p in files,
+  };
+}
+
+function parse(argv: string[], files: Record<string, string> = {}): { o: LinkOptions; diag: Diagnostics } {
+  const diag = new Diagnostics();
+  diag.errorLimit = 0;
+  const o = parseOptions(argv, '/cwd', memFs(files), diag);
+  return { o, diag };
+}
+
+const errors = (d: Diagnostics) => d.all.filter((x) => x.severity === 'error').map((x) => x.message);
+
+describe('option syntax (LLVM OptTable rules)', () => {
+  it('accepts one or two dashes for long options, joined or separate values', () => {
+    const { o } = parse(['-o', 'a.wasm', '--export=f', '-export', 'g', '--export', 'h', '-e', 'start', 'x.o']);
+    expect(o.output).toBe('a.wasm');
+    expect(o.exports).toEqual(['f', 'g', 'h']);
+    expect(o.entry).toBe('start');
+    expect(o.files).toEqual([{ kind: 'input', path: 'x.o' }]);
+  });
+
+  it('parses -error-limit=0 as "-e rror-limit=0", as wasm-ld does', () => {
+    const { o } = parse(['-error-limit=0']);
+    expect(o.entry).toBe('rror-limit=0');
+    expect(o.errorLimit).toBe(20);
+    expect(parse(['--error-limit=0']).o.errorLimit).toBe(0);
+  });
+
+  it('keeps the order of files, libraries and positional switches', () => {
+    const { o } = parse(['a.o', '--whole-archive', '-lfoo', '--no-whole-archive', '-L', 'dir', '--start-lib', 'b.o', '--end-lib', '-l:bar.a']);
+    expect(o.files).toEqual([
+      { kind: 'input', path: 'a.o' },
+      { kind: 'whole-archive', on: true },
+      { kind: 'library', name: 'foo' },
+      { kind: 'whole-archive', on: false },
+      { kind: 'start-lib' },
+      { kind: 'input', path: 'b.o' },
+      { kind: 'end-lib' },
+      { kind: 'library', name: ':bar.a' },
+    ]);
+    expect(o.searchPaths).toEqual(['dir']);
+  });
+
+  it('reports unknown arguments and missing values with wasm-ld words', () => {
+    expect(errors(parse(['--bogus', 'a.o']).diag)).toEqual(['unknown argument: --bogus']);
+    expect(errors(parse(['a.o', '-o']).diag)).toEqual(['-o: missing argument']);
+    expect(errors(parse(['--global-base=12ab']).diag)).toEqual(["--global-base=12ab: number expected, but got '12ab'"]);
+    expect(errors(parse(['--unresolved-symbols=maybe']).diag)).toEqual(['unknown --unresolved-symbols value: maybe']);
+    expect(errors(parse(['-m', 'wasm16']).diag)).toEqual(['invalid target architecture: wasm16']);
+    expect(errors(parse(['--threads=0']).diag)).toEqual(["--threads: expected a positive integer, but got '0'"]);
+  });
+
+  it('refuses flags weld does not implement yet, naming them', () => {
+    expect(errors(parse(['-shared']).diag)).toEqual(['-shared is not supported by weld yet']);
+    expect(errors(parse(['--shared-memory']).diag)).toEqual(['--shared-memory is not supported by weld yet']);
+    expect(errors(parse(['-r']).diag)).toEqual(['-r/--relocatable is not supported by weld yet']);
+    expect(errors(parse(['-m', 'wasm64']).diag)).toEqual(['-m wasm64 is not supported by weld yet']);
+  });
+
+  it('applies wasm-ld defaults: stack first, table base 1, exported memory', () => {
+    const { o } = parse(['a.o']);
+    expect(o.stackFirst).toBe(true);
+    expect(o.globalBase).toBe(0);
+    expect(o.tableBase).toBe(1);
+    expect(o.memoryExport).toBe('memory');
+    expect(o.memoryImport).toBeNull();
+    expect(o.zStackSize).toBe(65536);
+    expect(o.gcSections).toBe(true);
+    expect(o.entry).toBe('_start');
+    const old = parse(['--no-stack-first', 'a.o']).o;
+    expect(old.globalBase).toBe(1024);
+  });
+
+  it('handles --allow-undefined, memory import/export and -z options', () => {
+    const { o, diag } = parse(['--allow-undefined', '--import-memory=m,mem', '-z', 'stack-size=0x2000', '-z', 'nosuch']);
+    expect(o.importUndefined).toBe(true);
+    expect(o.unresolvedSymbols).toBe('ignore');
+    expect(o.memoryImport).toEqual(['m', 'mem']);
+    expect(o.memoryExport).toBeNull();
+    expect(o.zStackSize).toBe(0x2000);
+    expect(diag.warnings()).toEqual(['unknown -z value: nosuch']);
+  });
+
+  it('expands response files recursively with GNU quoting', () => {
+    const { o } = parse(['@/cwd/a.rsp'], { '/cwd/a.rsp': 'x.o "y z.o" @/cwd/b.rsp', '/cwd/b.rsp': "--export='q r'" });
+    expect(o.files).toEqual([
+      { kind: 'input', path: 'x.o' },
+      { kind: 'input', path: 'y z.o' },
+    ]);
+    expect(o.exports).toEqual(['q r']);
+    expect(tokenizeGnu('a\\ b "c\\"d" \'e\\f\'')).toEqual(['a b', 'c"d', 'e\\f']);
+  });
+});
