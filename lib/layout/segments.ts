@@ -1,6 +1,7 @@
 // Output data segments: input segments merged by name in wasm-ld's order, and string segments
 // split and deduplicated exactly as LLVM's StringTableBuilder (RAW, tail-merged) lays them out.
 
+import { InputError } from '../diag.js';
 import type { Context } from '../resolve/context.js';
 import { CHUNK_MERGED, InputChunk, OutputSegment, alignTo } from '../resolve/model.js';
 
@@ -103,7 +104,11 @@ export function finalizeMerged(m: InputChunk, bytesOf: (c: InputChunk) => Uint8A
       let end = data.indexOf(0, off);
       if (end < 0) {
         const f = c.file ? c.file.toString() : '<internal>';
-        throw new Error(`${f}:(${c.name}): string is not null terminated`);
+        throw new InputError(`${f}:(${c.name}): string is not null terminated`, {
+          file: c.file?.archiveName || c.file?.name,
+          member: c.file?.archiveName ? c.file.name : undefined,
+          section: c.name,
+        });
       }
       end++;
       starts.push(off);

@@ -321,6 +321,9 @@ export class Writer {
 
   private addElemEntry(sym: Symbol): void {
     if (sym.hasTableIndex() || sym.isStub) return;
+    // Objects from LLVM always declare the table when they take an address; inputs that do
+    // not (hand-made, damaged) still get one rather than an elem section without a table.
+    if (!this.ctx.sym.indirectFunctionTable) this.ctx.sym.indirectFunctionTable = this.ctx.symtab.resolveIndirectFunctionTable(true);
     sym.setTableIndex(this.ctx.config.tableBase + this.indirectFunctions.length);
     this.indirectFunctions.push(sym);
   }
@@ -328,10 +331,7 @@ export class Writer {
   private addInternalGOTEntry(sym: Symbol): void {
     if (sym.requiresGOT) return;
     sym.requiresGOT = true;
-    if (sym.isFunction()) {
-      if (!this.ctx.sym.indirectFunctionTable) this.ctx.sym.indirectFunctionTable = this.ctx.symtab.resolveIndirectFunctionTable(true);
-      this.addElemEntry(sym);
-    }
+    if (sym.isFunction()) this.addElemEntry(sym);
     this.internalGotSymbols.push(sym);
   }
 

@@ -1,6 +1,7 @@
 // Layout -> WritePlan: chunk rows for every output byte range, and per input file the values of
 // its symbols (so the executor patches relocations without knowing what a symbol is).
 
+import { InputError } from '../diag.js';
 import type { Context } from '../resolve/context.js';
 import {
   DefinedData,
@@ -144,6 +145,25 @@ export function buildPlan(ctx: Context, layout: Layout): P.WritePlan {
   };
 }
 
+/** lld MergeInputChunk::getSectionPiece: offsets into merged strings must fall inside them. */
+function checkPieceOffsets(f: ObjFile, mode: Uint8Array): void {
+  const d = f.data;
+  for (const c of f.customSections) {
+    for (let r = c.relocStart; r < c.relocEnd; r++) {
+      const sym = d.relocIndex[r];
+      if (d.relocType[r] !== 9 || mode[sym * P.SLOTS] !== P.MODE_PIECES) continue;
+      const target = f.symbols[sym]!.chunk!;
+      const addend = d.relocAddend[r];
+      if (addend < 0 || addend >= target.size)
+        throw new InputError(`${f}:(${target.name}): offset is outside the section`, {
+          file: f.archiveName || f.name,
+          member: f.archiveName ? f.name : undefined,
+          section: c.name,
+        });
+    }
+  }
+}
+
 /** The value table of one file's symbols (ObjFile::calcNewValue, per symbol and slot). */
 function planFile(ctx: Context, f: ObjFile): P.PlanFile {
   const d = f.data;
@@ -200,7 +220,8 @@ function planFile(ctx: Context, f: ObjFile): P.PlanFile {
         set(P.SLOT_PRIMARY, s.getTableNumber());
         break;
       case SectionKind: {
-        const c = s.chunk!;
+        const c = s.chunk;
+        if (!c) break;
         if (c.parent) {
           // Offsets into merged strings move piece by piece: the executor maps each addend.
           const base = c.outSecOff + c.parent.outputSegmentOffset;
@@ -213,6 +234,7 @@ function planFile(ctx: Context, f: ObjFile): P.PlanFile {
       }
     }
   }
+  if (pieces.length) checkPieceOffsets(f, mode);
   void ctx;
   return {
     relocType: d.relocType,

@@ -187,11 +187,11 @@ function createDefined(ctx: Context, file: ObjFile, ws: ObjSymbol, symIndex: num
       return ctx.symtab.addDefinedGlobal(ws.name, flags, file, g);
     }
     case W.SYMTAB_SECTION: {
-      const section = file.customSectionsByIndex.get(ws.index);
-      if (!section || section.discarded) return null;
+      // Only custom sections are addressable; a symbol for CODE/DATA keeps no chunk.
+      const section = file.customSectionsByIndex.get(ws.index) ?? null;
       const s = newSymbol(SectionKind, ws.name, flags, file, {}, gc);
       s.chunk = section;
-      file.sectionSymbols.set(symIndex, section);
+      if (section) file.sectionSymbols.set(symIndex, section);
       return s;
     }
     case W.SYMTAB_TAG: {

@@ -1,0 +1,262 @@
+// Hostile and damaged inputs: every one must end in a clear LinkError naming the file (and
+// member, section and offset where there is one) -- never a crash, a hang or a stray exception --
+// and a failed link must leave no output file behind.
+
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LinkError } from '../lib/diag.js';
+import { runLink } from '../lib/link.js';
+import { compile } from './support/toolchain.js';
+
+const SRC = `
+#include <stdarg.h>
+extern int ext(int);
+static const char *names[] = {"alpha", "beta", "gamma"};
+int table[4] = {1, 2, 3, 4};
+int (*fp)(int) = ext;
+__attribute__((constructor)) static void init(void) { table[0] = 7; }
+const char *name(int i) { return names[i % 3]; }
+int sum(int n, ...) { va_list ap; va_start(ap, n); int s = 0; while (n--) s += va_arg(ap, int); va_end(ap); return s + fp(table[1]); }
+`;
+
+let obj: Uint8Array;
+let dir: string;
+
+interface Sec {
+  id: number;
+  name: string;
+  start: number; // section id byte
+  content: number; // after id+size (and after the name for custom sections)
+  end: number;
+}
+
+function leb(b: Uint8Array, p: number): [number, number] {
+  let r = 0;
+  let m = 1;
+  let x: number;
+  do {
+    x = b[p++];
+    r += (x & 127) * m;
+    m *= 128;
+  } while (x & 128);
+  return [r, p];
+}
+
+function sections(b: Uint8Array): Sec[] {
+  const out: Sec[] = [];
+  let p = 8;
+  while (p < b.length) {
+    const start = p;
+    const id = b[p];
+    const [size, q] = leb(b, p + 1);
+    let content = q;
+    let name = String(id);
+    if (id === 0) {
+      const [n, q2] = leb(b, q);
+      name = new TextDecoder().decode(b.subarray(q2, q2 + n));
+      content = q2 + n;
+    }
+    out.push({ id, name, start, content, end: q + size });
+    p = q + size;
+  }
+  return out;
+}
+
+function link(files: Record<string, Uint8Array>, extra: string[] = []) {
+  for (const [n, b] of Object.entries(files)) writeFileSync(join(dir, n), b);
+  return runLink({ argv: [...Object.keys(files), '--no-entry', '--export-all', '--allow-undefined', ...extra], cwd: dir, requireOutput: false });
+}
+
+function expectLinkError(files: Record<string, Uint8Array>, extra: string[] = []): LinkError {
+  try {
+    link(files, extra);
+  } catch (e) {
+    if (e instanceof LinkError) return e;
+    throw e;
+  }
+  throw new Error('the link succeeded');
+}
+
+/** xorshift32: deterministic mutations. */
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+}
+
+beforeAll(async () => {
+  obj = (await compile({ 'a.c': SRC }, ['-O1', '-g']))['a.o'];
+  dir = mkdtempSync(join(tmpdir(), 'weld-bad-'));
+}, 120_000);
+
+describe('damaged objects give located errors', () => {
+  it('links the undamaged object', () => {
+    const r = link({ 'a.o': obj });
+    expect(r.bytes.length).toBeGreaterThan(100);
+  });
+
+  it('truncated file', () => {
+    const e = expectLinkError({ 'a.o': obj.slice(0, Math.floor(obj.length / 2)) });
+    const d = e.diagnostics.find((x) => x.severity === 'error')!;
+    expect(d.file).toBe('a.o');
+    expect(typeof d.offset).toBe('number');
+    expect(d.message).toMatch(/^a\.o: /);
+  });
+
+  it('wrong wasm version', () => {
+    const b = obj.slice();
+    b[4] = 2;
+    expect(expectLinkError({ 'a.o': b }).message).toContain('a.o: offset 4: invalid version number: 2');
+  });
+
+  it('endless LEB in a section size', () => {
+    const b = new Uint8Array(obj.length + 20);
+    b.set(obj.subarray(0, 9));
+    b.fill(0xff, 9, 29); // the first section's size: a LEB that never ends
+    b.set(obj.subarray(9), 29);
+    const e = expectLinkError({ 'a.o': b });
+    expect(e.message).toMatch(/a\.o: .*offset 9: malformed uleb128/);
+  });
+
+  it('count larger than the section', () => {
+    const b = obj.slice();
+    const type = sections(b).find((s) => s.id === 1)!;
+    b[type.content] = 0x7f; // 127 types in a section that holds far fewer
+    const e = expectLinkError({ 'a.o': b });
+    expect(e.message).toMatch(/a\.o: TYPE section at offset \d+: /);
+    expect(e.diagnostics[0].section).toBe('TYPE');
+  });
+
+  it('linking metadata version', () => {
+    const b = obj.slice();
+    const linking = sections(b).find((s) => s.name === 'linking')!;
+    b[linking.content] = 3;
+    expect(expectLinkError({ 'a.o': b }).message).toContain('unexpected metadata version: 3 (Expected: 2)');
+  });
+
+  it('relocation offset outside its section', () => {
+    const b = obj.slice();
+    const rc = sections(b).find((s) => s.name === 'reloc.CODE')!;
+    // reloc section: target index, count, then (type, offset, index[, addend]) entries.
+    let p = leb(b, rc.content)[1];
+    const [count, q] = leb(b, p);
+    p = q;
+    for (let i = 0; i < count; i++) {
+      const type = b[p++];
+      const [, end] = leb(b, p);
+      if (end - p >= 2) {
+        // A padded offset far past the section end, same length so the layout holds.
+        for (let k = p; k < end - 1; k++) b[k] = 0xff;
+        b[end - 1] = 0x0f;
+        break;
+      }
+      p = leb(b, end)[1];
+      if ([3, 4, 5, 8, 9, 11, 21, 23].includes(type)) p = leb(b, p)[1];
+    }
+    const e = expectLinkError({ 'a.o': b });
+    expect(e.message).toMatch(/reloc\.CODE section at offset \d+: (invalid relocation offset|relocations not in offset order)/);
+  });
+
+  it('symbol index out of range in a relocation', () => {
+    const b = obj.slice();
+    const rc = sections(b).find((s) => s.name === 'reloc.CODE')!;
+    let p = leb(b, rc.content)[1];
+    p = leb(b, p)[1];
+    p++;
+    p = leb(b, p)[1]; // offset
+    const [, end] = leb(b, p);
+    for (let i = p; i < end - 1; i++) b[i] = 0xff;
+    b[end - 1] = end - p === 1 ? 0x7f : 0x7f;
+    const e = expectLinkError({ 'a.o': b });
+    expect(e.message).toMatch(/reloc\.CODE section .*invalid relocation (symbol|type) index/);
+  });
+
+  it('a damaged archive member is named', () => {
+    // A hand-written archive: llvm-ar refuses to index a damaged member.
+    const member = obj.slice(0, obj.length - 40);
+    const hdr = (name: string, size: number) =>
+      new TextEncoder().encode(`${name}/`.padEnd(16) + '0'.padEnd(12) + '0'.padEnd(6) + '0'.padEnd(6) + '644'.padEnd(8) + String(size).padEnd(10) + '`\n');
+    const parts = [new TextEncoder().encode('!<arch>\n'), hdr('m.o', member.length), member];
+    if (member.length & 1) parts.push(new Uint8Array([0x0a]));
+    const ar = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+    let at = 0;
+    for (const x of parts) {
+      ar.set(x, at);
+      at += x.length;
+    }
+    writeFileSync(join(dir, 'libbad.a'), ar);
+    let err: LinkError | undefined;
+    try {
+      runLink({ argv: ['--no-entry', '--whole-archive', 'libbad.a'], cwd: dir, requireOutput: false });
+    } catch (x) {
+      err = x as LinkError;
+    }
+    expect(err).toBeInstanceOf(LinkError);
+    expect(err!.diagnostics[0].file).toBe('libbad.a');
+    expect(err!.diagnostics[0].member).toBe('m.o');
+    expect(err!.message).toContain('libbad.a(m.o)');
+  });
+
+  it('LLVM bitcode is refused with a clear message', () => {
+    const bc = new Uint8Array([0x42, 0x43, 0xc0, 0xde, 0x35, 0x14, 0, 0, 5, 0, 0, 0]);
+    expect(expectLinkError({ 'b.bc': bc }).message).toContain('b.bc: LTO/bitcode is not supported');
+  });
+
+  it('random mutations never escape as anything but LinkError', () => {
+    const rand = rng(0x5eed);
+    let ok = 0;
+    let refused = 0;
+    for (let i = 0; i < 400; i++) {
+      const b = obj.slice();
+      const n = 1 + Math.floor(rand() * 4);
+      for (let k = 0; k < n; k++) {
+        const at = 8 + Math.floor(rand() * (b.length - 8));
+        const kind = rand();
+        if (kind < 0.5) b[at] = Math.floor(rand() * 256);
+        else if (kind < 0.75) b[at] ^= 1 << Math.floor(rand() * 8);
+        else b[at] = 0xff;
+      }
+      const cut = rand() < 0.1 ? Math.floor(rand() * b.length) : b.length;
+      try {
+        link({ 'm.o': b.subarray(0, cut) });
+        ok++;
+      } catch (e) {
+        if (!(e instanceof LinkError)) throw new Error(`mutation ${i}: ${(e as Error).stack}`);
+        const first = e.diagnostics.find((d) => d.severity === 'error')!;
+        expect(first.message.length).toBeGreaterThan(0);
+        refused++;
+      }
+    }
+    expect(ok + refused).toBe(400);
+    expect(refused).toBeGreaterThan(100);
+  }, 60_000);
+});
+
+describe('output safety', () => {
+  it('a failed link leaves no file and does not touch an existing one', () => {
+    const out = join(dir, 'keep.wasm');
+    writeFileSync(out, 'previous contents');
+    const b = obj.slice(0, 100);
+    expect(() => link({ 'a.o': b }, ['-o', out])).toThrow(LinkError);
+    expect(readFileSync(out, 'utf8')).toBe('previous contents');
+    writeFileSync(join(dir, 'a.o'), obj);
+    const failing = () => runLink({ argv: ['a.o', '--no-entry', '-o', 'new.wasm', '--export=missing_symbol'], cwd: dir, requireOutput: false });
+    expect(failing).toThrow(LinkError);
+    expect(existsSync(join(dir, 'new.wasm'))).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('a successful link replaces the output atomically', () => {
+    const out = join(dir, 'keep.wasm');
+    const r = link({ 'a.o': obj }, ['-o', out]);
+    expect(new Uint8Array(readFileSync(out))).toEqual(r.bytes);
+  });
+});
