@@ -127,7 +127,18 @@ export function runLink(req: LinkRequest): LinkResult {
   }
 }
 
+/** WELD_TIMING=1 prints how long each stage took (stderr), for profiling. */
+const timing = !!process.env.WELD_TIMING;
+let lastMark = 0;
+function mark(stage: string): void {
+  if (!timing) return;
+  const now = performance.now();
+  if (stage) process.stderr.write(`weld: ${stage.padEnd(10)} ${(now - lastMark).toFixed(1)} ms\n`);
+  lastMark = now;
+}
+
 function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, diag: Diagnostics): Uint8Array {
+  mark('');
   const cache = req.cache ?? oneShotCache();
   const loader = new InputLoader(config, req.cwd, fs, diag, cache);
   loader.createFiles();
@@ -144,8 +155,10 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   }
   diag.checkpoint();
 
+  mark('inputs');
   const ctx = new Context(config, diag);
   resolve(ctx, loader.files);
+  mark('resolve');
   if (config.whyExtract) {
     try {
       writeAtomic(isAbsolute(config.whyExtract) ? config.whyExtract : join(req.cwd, config.whyExtract), new TextEncoder().encode(ctx.whyExtractText), 0o644);
@@ -156,10 +169,12 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   markLive(ctx);
   ctx.sym.indirectFunctionTable = ctx.symtab.resolveIndirectFunctionTable(false);
   diag.checkpoint();
+  mark('gc');
 
   const writer = new Writer(ctx);
   const layout = writer.run();
   diag.checkpoint();
+  mark('layout');
   if (config.mapFile) {
     const r = writer.result;
     const text = mapFileText(ctx, layout, r.segments, r.inputGlobals);
@@ -175,9 +190,11 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   }
   const plan = buildPlan(ctx, layout);
   req.onPlan?.(plan);
+  mark('plan');
   const backend = req.backend ?? selectBackend();
   diag.log(`backend: ${backend.name} (${backend.reason})`);
   const bytes = backend.execute(plan);
+  mark('execute');
   if (outPath) {
     try {
       writeAtomic(outPath, bytes);
@@ -185,5 +202,6 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
       diag.fatal(`failed to write output '${config.output}': ${errnoMessage(e)}`);
     }
   }
+  mark('write');
   return bytes;
 }
