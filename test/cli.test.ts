@@ -1,0 +1,94 @@
+// The weld command as clang and users run it: exit status, messages, atomic output, and
+// `clang --ld-path=<weld>` (clang's own link line, executed with weld).
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileToFiles, parseHashHashHashLine, repoRoot, runTool, runWasi, sysroot, TARGET, treePut, type Tree } from './support/toolchain.js';
+
+const weld = join(repoRoot, 'bin', 'weld.js');
+let dir: string;
+let objs: string[];
+
+function run(args: string[], cwd = dir) {
+  const r = spawnSync(process.execPath, [weld, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'weld-cli-'));
+  if (!existsSync(join(repoRoot, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+  objs = await compileToFiles(
+    {
+      'main.c': '#include <stdio.h>\nint helper(int);\nint main(int argc, char **argv) { printf("argc=%d helper=%d\\n", argc, helper(20)); return 7; }\n',
+      'helper.c': 'int helper(int x) { return x * 2 + 2; }\n',
+    },
+    ['-O2'],
+  );
+}, 180_000);
+
+describe('weld CLI', () => {
+  it('is an executable with a node shebang', () => {
+    expect(readFileSync(weld, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+
+  it('--version names weld, its backend and the LLD it matches', () => {
+    const r = run(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^weld \d+\.\d+\.\d+ \(compatible with LLD 22; backend: (native|ts)\)/);
+  });
+
+  it('--help lists wasm-ld options', () => {
+    const r = run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('USAGE: weld [options] file...');
+    expect(r.stdout).toContain('--export-dynamic');
+    expect(r.stdout).toContain('--no-stack-first');
+  });
+
+  it('errors go to stderr in wasm-ld format with exit status 1', () => {
+    const r = run([objs[0], '--no-entry', '--export=__main_argc_argv', '-o', 'x.wasm']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`weld: error: ${objs[0]}: undefined symbol: helper\nweld: error: ${objs[0]}: undefined symbol: printf\n`);
+    expect(existsSync(join(dir, 'x.wasm'))).toBe(false);
+  });
+
+  it('separates multi-line diagnostics with a blank line, like lld', () => {
+    const r = run([objs[1], objs[1], '--no-entry', '--export=helper', '-o', 'x.wasm']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`weld: error: duplicate symbol: helper\n>>> defined in ${objs[1]}\n>>> defined in ${objs[1]}\n`);
+  });
+
+  it('a failed link keeps an existing output file', () => {
+    writeFileSync(join(dir, 'keep.wasm'), 'old');
+    expect(run([objs[0], '-o', 'keep.wasm']).code).toBe(1);
+    expect(readFileSync(join(dir, 'keep.wasm'), 'utf8')).toBe('old');
+  });
+
+  it('links what clang -fuse-ld=<weld> asks it to link, and the program runs', async () => {
+    const root = await sysroot();
+    // clang's WebAssembly driver picks its linker with -fuse-ld=<absolute path> (it ignores
+    // --ld-path). YoWASP's clang cannot spawn processes, so the test takes the command clang
+    // would run from -### and runs exactly that.
+    const tree: Tree = {};
+    for (const o of objs) treePut(tree, o, '');
+    treePut(tree, weld, '#!/usr/bin/env node\n'); // clang checks the linker exists
+    const r = await runTool('clang', [`--target=${TARGET}`, '-###', `-fuse-ld=${weld}`, ...objs, '-Wl,--export=helper', '-Wl,-z,stack-size=131072', '-o', join(dir, 'prog.wasm')], tree);
+    const lines = (r.stderr + r.stdout).split('\n').filter((l) => l.startsWith(' "'));
+    const cmd = parseHashHashHashLine(lines[lines.length - 1]);
+    expect(cmd[0]).toBe(weld);
+    const args = cmd.slice(1).map((a) => a.replace(/^\/usr\/lib\//, `${root}/lib/`).replace(/^-L\/usr\/lib\//, `-L${root}/lib/`));
+    expect(args).toContain('--export=helper');
+    const res = run(args);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const bytes = new Uint8Array(readFileSync(join(dir, 'prog.wasm')));
+    const out = await runWasi(bytes, ['a', 'b']);
+    expect(out.stdout).toBe('argc=3 helper=42\n');
+    expect(out.code).toBe(7);
+    const m = new WebAssembly.Module(bytes);
+    expect(WebAssembly.Module.exports(m).map((e) => e.name)).toContain('helper');
+  }, 120_000);
+});
