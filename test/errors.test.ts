@@ -1,0 +1,152 @@
+// Error and warning cases, differential: the same inputs and flags go to wasm-ld 22 (YoWASP) and
+// to weld; the messages, their order and the exit status must agree, and where the link
+// succeeds with warnings the outputs must be byte-identical.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LinkError } from '../lib/diag.js';
+import { runLink } from '../lib/link.js';
+import { compileToFiles, sectionDiff, wasmLd } from './support/toolchain.js';
+
+let dir: string;
+const obj: Record<string, string> = {};
+
+const SOURCES: Record<string, string> = {
+  'def.c': 'int foo(int a) { return a; }\nint dat = 3;\nint twice(int x) { return x * 2; }\n',
+  'dup.c': 'int twice(int x) { return x + x; }\n',
+  'usefn.c': 'int foo(int a, int b);\nextern int dat(void);\nint call(void) { return foo(1, 2) + dat(); }\n',
+  'usedata.c': 'extern int foo;\nint *get(void) { return &foo; }\n',
+  'sig2.c': 'int foo(int a, int b);\nint use2(void) { return foo(1, 2); }\n',
+  'sig3.c': 'float foo(float);\nint use3(void) { return (int)foo(1.0f); }\n',
+  'imp1.c': '__attribute__((import_module("m1"))) void imp(void);\nvoid a(void) { imp(); }\n',
+  'imp2.c': '__attribute__((import_module("m2"))) void imp(void);\nvoid b(void) { imp(); }\n',
+  'undef.c': 'extern int missing_fn(int);\nextern int missing_data;\nint u(void) { return missing_fn(missing_data) + missing_fn(2); }\nint v(void) { return missing_fn(3); }\n',
+  'many.c': Array.from({ length: 6 }, (_, i) => `extern int m${i}(void);`).join('\n') + '\nint all(void) { return ' + Array.from({ length: 6 }, (_, i) => `m${i}()`).join(' + ') + '; }\n',
+  'ctor.c': '__attribute__((constructor)) static void c(void) {}\nint keep(void) { return 1; }\n',
+};
+
+interface Outcome {
+  code: number;
+  messages: string[];
+  bytes?: Uint8Array;
+}
+
+/** wasm-ld's stderr as a list of diagnostics ("error: ..."/"warning: ..."), prefix removed. */
+function splitLld(stderr: string): string[] {
+  const out: string[] = [];
+  for (const chunk of stderr.split(/\n(?=wasm-ld: )/)) {
+    const t = chunk.replace(/\n+$/, '');
+    if (!t) continue;
+    out.push(t.replace(/^wasm-ld: /, ''));
+  }
+  return out;
+}
+
+async function both(args: string[]): Promise<{ lld: Outcome; weld: Outcome }> {
+  const full = [...args, '-o', 'out.wasm'];
+  const r = await wasmLd(full, { cwd: dir });
+  const lld: Outcome = { code: r.code, messages: splitLld(r.stderr), bytes: r.bytes };
+  let weld: Outcome;
+  try {
+    const w = runLink({ argv: full, cwd: dir, requireOutput: true });
+    weld = { code: 0, messages: w.diagnostics.map((d) => `${d.severity}: ${d.message}`), bytes: w.bytes };
+  } catch (e) {
+    if (!(e instanceof LinkError)) throw e;
+    weld = { code: 1, messages: e.diagnostics.map((d) => `${d.severity}: ${d.message}`) };
+  }
+  return { lld, weld };
+}
+
+async function same(args: string[]): Promise<Outcome> {
+  const { lld, weld } = await both(args);
+  expect(weld.messages).toEqual(lld.messages);
+  expect(weld.code).toBe(lld.code);
+  if (lld.bytes) expect(sectionDiff(weld.bytes!, lld.bytes)).toEqual([]);
+  return lld;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'weld-err-'));
+  const names = Object.keys(SOURCES);
+  const paths = await compileToFiles(SOURCES, ['-O2'], { sources: names });
+  // Short relative names, as users type them (and as they appear in messages).
+  const { readFileSync } = await import('node:fs');
+  names.forEach((n, i) => {
+    const o = n.replace(/\.c$/, '.o');
+    writeFileSync(join(dir, o), readFileSync(paths[i]));
+    obj[n.replace(/\.c$/, '')] = o;
+  });
+  writeFileSync(join(dir, 'allowed.txt'), 'missing_fn\n');
+  writeFileSync(join(dir, 'garbage.o'), 'this is not wasm');
+}, 180_000);
+
+const NE = ['--no-entry'];
+
+describe('errors and warnings match wasm-ld 22', () => {
+  it('undefined symbols, each reference reported', async () => {
+    const r = await same([...NE, 'undef.o', '--export=u', '--export=v']);
+    expect(r.code).toBe(1);
+  });
+  it('undefined symbols as warnings, then output identical', async () => {
+    const r = await same([...NE, 'undef.o', '--export=u', '--warn-unresolved-symbols']);
+    expect(r.code).toBe(0);
+  });
+  it('--unresolved-symbols=ignore-all and --allow-undefined', async () => {
+    expect((await same([...NE, 'undef.o', '--export=u', '--unresolved-symbols=ignore-all'])).code).toBe(0);
+    expect((await same([...NE, 'undef.o', '--export=u', '--allow-undefined'])).code).toBe(0);
+  });
+  it('--allow-undefined-file imports the listed symbols only', async () => {
+    expect((await same([...NE, 'undef.o', '--export=u', '--allow-undefined-file=allowed.txt'])).code).toBe(1);
+  });
+  it('duplicate symbols name both files', async () => {
+    expect((await same([...NE, 'def.o', 'dup.o', '--export=twice'])).code).toBe(1);
+    expect((await same([...NE, 'def.o', 'dup.o', '--export=twice', '--allow-multiple-definition'])).code).toBe(0);
+  });
+  it('symbol type mismatches', async () => {
+    expect((await same([...NE, 'def.o', 'usefn.o', '--export=call'])).code).toBe(1);
+    expect((await same([...NE, 'def.o', 'usedata.o', '--export=get'])).code).toBe(1);
+  });
+  it('signature mismatch: a warning and a stub when defined, an error when not', async () => {
+    expect((await same([...NE, 'def.o', 'sig2.o', '--export=use2'])).code).toBe(0);
+    expect((await same([...NE, 'sig2.o', 'sig3.o', '--export=use2', '--export=use3'])).code).toBe(1);
+    expect((await same([...NE, 'def.o', 'sig2.o', '--export=use2', '--fatal-warnings'])).code).toBe(1);
+  });
+  it('import module mismatch', async () => {
+    expect((await same([...NE, 'imp1.o', 'imp2.o', '--export=a', '--export=b'])).code).toBe(1);
+  });
+  it('entry and --export problems', async () => {
+    expect((await same(['def.o'])).code).toBe(1);
+    expect((await same([...NE, 'def.o', '--export=nothere'])).code).toBe(1);
+    expect((await same([...NE, 'def.o', '--export-if-defined=nothere', '--export=foo'])).code).toBe(0);
+  });
+  it('--error-limit stops after N errors', async () => {
+    expect((await same([...NE, 'many.o', '--export=all', '--error-limit=3'])).code).toBe(1);
+  });
+  it('memory layout errors', async () => {
+    for (const flags of [
+      ['--initial-memory=1000'],
+      ['--initial-memory=65536', '-z', 'stack-size=131072'],
+      ['--max-memory=65536', '--no-growable-memory'],
+      ['-z', 'stack-size=100'],
+      ['--global-base=100'],
+      ['--initial-heap=1000'],
+      ['--max-memory=1000'],
+      ['--initial-memory=8589934592'],
+      ['--page-size=7'],
+    ])
+      expect((await same([...NE, 'def.o', ...flags])).code).toBe(1);
+  });
+  it('command-line and file errors', async () => {
+    expect((await same(['--bogus-flag', 'def.o'])).code).toBe(1);
+    expect((await same(['def.o', '-lnothere'])).code).toBe(1);
+    expect((await same([...NE, 'missing.o'])).code).toBe(1);
+    expect((await same([...NE, 'garbage.o'])).code).toBe(1);
+    expect((await same([...NE, 'def.o', '-z', 'unknown-z'])).code).toBe(0);
+  });
+  it('constructors keep working with --no-gc-sections and --print-gc-sections', async () => {
+    expect((await same([...NE, 'ctor.o', '--export=keep', '--no-gc-sections'])).code).toBe(0);
+    expect((await same([...NE, 'ctor.o', 'def.o', '--export=keep', '--print-gc-sections'])).code).toBe(0);
+  });
+});
