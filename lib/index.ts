@@ -1,24 +1,13 @@
 // weld's public API.
 
-import { runLink, type LinkResult } from './link.js';
+import { runLink } from './link.js';
 import { selectBackend } from './backend/index.js';
+import { overlayFs, toOutput, type LinkCallOptions, type LinkOutput } from './linker.js';
 
 export { LinkError, type Diagnostic, type Severity } from './diag.js';
-export type { LinkResult } from './link.js';
+export { Linker, type LinkerOptions, type LinkCallOptions, type LinkOutput } from './linker.js';
 
-export interface LinkOptions {
-  /** Directory relative paths in argv are resolved against (default: process.cwd()). */
-  cwd?: string;
-}
-
-export interface LinkOutput {
-  bytes: Uint8Array;
-  warnings: string[];
-}
-
-function toOutput(r: LinkResult): LinkOutput {
-  return { bytes: r.bytes, warnings: r.warnings };
-}
+export type LinkOptions = LinkCallOptions;
 
 /**
  * Links like wasm-ld: `argv` uses wasm-ld's argument syntax (without the program name). With
@@ -26,7 +15,8 @@ function toOutput(r: LinkResult): LinkOutput {
  * diagnostic as data.
  */
 export function linkSync(argv: readonly string[], opts: LinkOptions = {}): LinkOutput {
-  return toOutput(runLink({ argv, cwd: opts.cwd ?? process.cwd(), requireOutput: false }));
+  const cwd = opts.cwd ?? process.cwd();
+  return toOutput(runLink({ argv, cwd, fs: overlayFs(cwd, opts.files), requireOutput: false }));
 }
 
 /** The asynchronous form of linkSync. */

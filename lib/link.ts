@@ -17,10 +17,13 @@ import type { WritePlan } from './plan/types.js';
 import { selectBackend, type Backend } from './backend/index.js';
 import { writeAtomic } from './output/index.js';
 import { WELD_VERSION, LLD_COMPAT } from './version.js';
+import { LinkCache, linkDigest } from './output/linkcache.js';
 
 export interface LinkResult {
   /** The linked module (empty for --help/--version). */
   bytes: Uint8Array;
+  /** True when --cache-dir found the same inputs and options as the last link of this output. */
+  cached: boolean;
   warnings: string[];
   diagnostics: Diagnostic[];
   /** Lines for stdout (--trace, --print-gc-sections, --print-map, --help, --version). */
@@ -56,6 +59,14 @@ export const nodeFs: FileSystem = {
       return existsSync(path) && statSync(path).isFile();
     } catch {
       return false;
+    }
+  },
+  stat(path) {
+    try {
+      const st = statSync(path);
+      return { size: st.size, mtimeMs: st.mtimeMs };
+    } catch {
+      return null;
     }
   },
 };
@@ -98,7 +109,8 @@ export function runLink(req: LinkRequest): LinkResult {
   diag.onOut = req.onStdout ?? null;
   diag.onLog = req.onLog ?? null;
   const fs = req.fs ?? nodeFs;
-  const result = (bytes: Uint8Array): LinkResult => ({ bytes, warnings: diag.warnings(), diagnostics: diag.all, stdout: diag.out });
+  let cached = false;
+  const result = (bytes: Uint8Array): LinkResult => ({ bytes, cached, warnings: diag.warnings(), diagnostics: diag.all, stdout: diag.out });
   let config: LinkOptions | undefined;
   try {
     config = parseOptions(req.argv, req.cwd, fs, diag);
@@ -114,8 +126,9 @@ export function runLink(req: LinkRequest): LinkResult {
       return result(new Uint8Array(0));
     diag.checkpoint();
 
-    const bytes = linkWithOptions(config, req, fs, diag);
-    return result(bytes);
+    const out = linkWithOptions(config, req, fs, diag);
+    cached = out.cached;
+    return result(out.bytes);
   } catch (e) {
     if (e instanceof StopLink) throw new LinkError(diag.all);
     if (e instanceof InputError) {
@@ -137,7 +150,7 @@ function mark(stage: string): void {
   lastMark = now;
 }
 
-function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, diag: Diagnostics): Uint8Array {
+function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, diag: Diagnostics): { bytes: Uint8Array; cached: boolean } {
   mark('');
   const cache = req.cache ?? oneShotCache();
   const loader = new InputLoader(config, req.cwd, fs, diag, cache);
@@ -154,6 +167,16 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
     if (why) diag.error(`cannot open output file ${config.output}: ${why}`);
   }
   diag.checkpoint();
+
+  const linkCache = config.cacheDir && outPath ? new LinkCache(isAbsolute(config.cacheDir) ? config.cacheDir : join(req.cwd, config.cacheDir), outPath) : null;
+  const digest = linkCache ? linkDigest(config, req.cwd, loader.read, cache) : '';
+  if (linkCache) {
+    const kept = linkCache.lookup(digest);
+    if (kept) {
+      diag.log(`link cache: inputs and options unchanged, keeping ${config.output}`);
+      return { bytes: kept, cached: true };
+    }
+  }
 
   mark('inputs');
   const ctx = new Context(config, diag);
@@ -202,6 +225,7 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
       diag.fatal(`failed to write output '${config.output}': ${errnoMessage(e)}`);
     }
   }
+  if (linkCache) linkCache.store(digest);
   mark('write');
-  return bytes;
+  return { bytes, cached: false };
 }

@@ -1,6 +1,7 @@
 // createFiles/addFile: turns the command line's file arguments into ObjFiles (eager objects and
 // lazy archive members), with wasm-ld's search rules and messages.
 
+import { createHash } from 'node:crypto';
 import { dirname, extname, isAbsolute, join } from 'node:path';
 import { InputError, type Diagnostics } from '../diag.js';
 import type { FileDirective, LinkOptions } from '../options/index.js';
@@ -16,6 +17,8 @@ export interface InputCache {
   object(key: string, make: () => ObjectData): ObjectData;
   lazyNames(key: string, make: () => string[]): string[];
   archive(key: string, make: () => ArchiveMember[]): ArchiveMember[];
+  /** Content digest of a file read through this cache (for the link cache). */
+  digest(key: string, bytes: Uint8Array): string;
 }
 
 /** A cache that lives for one link. */
@@ -43,6 +46,9 @@ export function oneShotCache(): InputCache {
       if (!a) archives.set(key, (a = make()));
       return a;
     },
+    digest(_key, bytes) {
+      return createHash('sha1').update(bytes).digest('hex');
+    },
   };
 }
 
@@ -61,6 +67,8 @@ function startsWithText(b: Uint8Array, s: string): boolean {
 
 export class InputLoader {
   readonly files: ObjFile[] = [];
+  /** Every file read (path and cache key), in order: what the link cache digests. */
+  readonly read: { path: string; key: string; bytes: Uint8Array }[] = [];
   private inWholeArchive = false;
   private inLib = false;
   private isStatic = true;
@@ -134,6 +142,7 @@ export class InputLoader {
       this.diag.error(`cannot open ${path}: ${r.error}`, { file: path });
       return;
     }
+    this.read.push({ path, key: r.key, bytes: r.bytes });
     for (const line of new TextDecoder().decode(r.bytes).split('\n')) {
       const l = line.replace(/\r$/, '');
       if (l) this.config.allowUndefinedSymbols.add(l);
@@ -147,6 +156,7 @@ export class InputLoader {
       this.diag.error(`cannot open ${path}: ${r.error}`, { file: path });
       return;
     }
+    this.read.push({ path, key: r.key, bytes: r.bytes });
     const buf = r.bytes;
     if (isArchive(buf)) {
       const importFile = path.slice(0, path.length - extname(path).length) + '.imports';
@@ -155,6 +165,7 @@ export class InputLoader {
         readArchive(path, buf, (name) => {
           const mp = isAbsolute(name) ? name : join(dirname(this.abs(path)), name);
           const mr = this.fs.read(mp);
+          if (!('error' in mr)) this.read.push({ path: mp, key: mp, bytes: mr.bytes });
           if ('error' in mr) throw new InputError(`${path}: could not get the buffer for a child of the archive: ${name}: ${mr.error}`, { file: path, member: name });
           return mr.bytes;
         }),

@@ -87,84 +87,168 @@ export function addMergeChunk(m: InputChunk, s: InputChunk): void {
   m.merged!.push(s);
 }
 
-const latin1 = new TextDecoder('latin1');
+/** Piece boundaries and hashes of one mergeable chunk, kept per input buffer across links. */
+interface Pieces {
+  starts: Uint32Array;
+  hashes: Uint32Array;
+}
+const pieceCache = new WeakMap<Uint8Array, Map<number, Pieces>>();
+
+function splitPieces(c: InputChunk, data: Uint8Array, buf: Uint8Array): Pieces {
+  let perBuf = pieceCache.get(buf);
+  const key = c.srcStart;
+  const hit = perBuf?.get(key);
+  if (hit && (hit.starts.length === 0 ? data.length === 0 : true)) return hit;
+  const starts: number[] = [];
+  const hashes: number[] = [];
+  let off = 0;
+  while (off < data.length) {
+    const end = data.indexOf(0, off);
+    if (end < 0) {
+      const f = c.file ? c.file.toString() : '<internal>';
+      throw new InputError(`${f}:(${c.name}): string is not null terminated`, {
+        file: c.file?.archiveName || c.file?.name,
+        member: c.file?.archiveName ? c.file.name : undefined,
+        section: c.name,
+      });
+    }
+    // FNV-1a over the piece including its NUL.
+    let h = 0x811c9dc5;
+    for (let i = off; i <= end; i++) h = Math.imul(h ^ data[i], 0x01000193);
+    starts.push(off);
+    hashes.push(h >>> 0);
+    off = end + 1;
+  }
+  const r = { starts: Uint32Array.from(starts), hashes: Uint32Array.from(hashes) };
+  if (!perBuf) pieceCache.set(buf, (perBuf = new Map()));
+  perBuf.set(key, r);
+  return r;
+}
 
 /**
  * Splits each merged chunk into NUL-terminated strings and builds the deduplicated,
  * tail-merged table (StringTableBuilder::finalize with kind RAW): strings sorted by their
  * reversed bytes, descending, each placed after the previous unless it is a suffix of it.
+ * Works on byte ranges: no string per piece.
  */
 export function finalizeMerged(m: InputChunk, bytesOf: (c: InputChunk) => Uint8Array): void {
-  const strings = new Map<string, number>();
-  for (const c of m.merged!) {
+  const chunks = m.merged!;
+  const datas: Uint8Array[] = [];
+  const split: Pieces[] = [];
+  let total = 0;
+  for (const c of chunks) {
     const data = bytesOf(c);
-    const starts: number[] = [];
-    let off = 0;
-    while (off < data.length) {
-      let end = data.indexOf(0, off);
-      if (end < 0) {
-        const f = c.file ? c.file.toString() : '<internal>';
-        throw new InputError(`${f}:(${c.name}): string is not null terminated`, {
-          file: c.file?.archiveName || c.file?.name,
-          member: c.file?.archiveName ? c.file.name : undefined,
-          section: c.name,
-        });
-      }
-      end++;
-      starts.push(off);
-      strings.set(latin1.decode(data.subarray(off, end)), -1);
-      off = end;
-    }
-    c.pieceIn = Uint32Array.from(starts);
-    c.pieceOut = new Float64Array(starts.length);
+    const p = splitPieces(c, data, c.file ? c.file.data.buf : data);
+    datas.push(data);
+    split.push(p);
+    total += p.starts.length;
   }
-  const keys = [...strings.keys()];
-  multikeySort(keys, 0, keys.length, 0);
+  // Unique pieces: data index, start, length, hash.
+  const ud = new Int32Array(total);
+  const us = new Uint32Array(total);
+  const ul = new Uint32Array(total);
+  const uh = new Uint32Array(total);
+  let n = 0;
+  let cap = 16;
+  while (cap < total * 2) cap *= 2;
+  const table = new Int32Array(cap).fill(-1);
+  const mask = cap - 1;
+  const pieceUid: Int32Array[] = [];
+  for (let ci = 0; ci < chunks.length; ci++) {
+    const data = datas[ci];
+    const { starts, hashes } = split[ci];
+    const uids = new Int32Array(starts.length);
+    for (let i = 0; i < starts.length; i++) {
+      const st = starts[i];
+      const len = (i + 1 < starts.length ? starts[i + 1] : data.length) - st;
+      const h = hashes[i];
+      let slot = h & mask;
+      let uid = -1;
+      for (;;) {
+        const u = table[slot];
+        if (u < 0) break;
+        if (uh[u] === h && ul[u] === len) {
+          const other = datas[ud[u]];
+          const os = us[u];
+          let k = 0;
+          while (k < len && other[os + k] === data[st + k]) k++;
+          if (k === len) {
+            uid = u;
+            break;
+          }
+        }
+        slot = (slot + 1) & mask;
+      }
+      if (uid < 0) {
+        uid = n++;
+        ud[uid] = ci;
+        us[uid] = st;
+        ul[uid] = len;
+        uh[uid] = h;
+        table[slot] = uid;
+      }
+      uids[i] = uid;
+    }
+    pieceUid.push(uids);
+  }
+
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const tail = (u: number, pos: number) => (pos >= ul[u] ? -1 : datas[ud[u]][us[u] + ul[u] - 1 - pos]);
+  multikeySort(order, 0, n, 0, tail);
+
   const align = 2 ** m.alignment;
+  const off = new Float64Array(n);
   let size = 0;
-  let previous = '';
-  const layout: [string, number][] = [];
-  for (const s of keys) {
-    if (previous.endsWith(s)) {
-      const pos = size - s.length;
-      if (pos % align === 0) {
-        strings.set(s, pos);
-        continue;
+  let prev = -1;
+  const placed: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const u = order[k];
+    if (prev >= 0 && ul[prev] >= ul[u]) {
+      // Is u a suffix of the previously placed string?
+      const pd = datas[ud[prev]];
+      const pe = us[prev] + ul[prev];
+      const d = datas[ud[u]];
+      const e = us[u] + ul[u];
+      let j = 1;
+      while (j <= ul[u] && pd[pe - j] === d[e - j]) j++;
+      if (j > ul[u]) {
+        const pos = size - ul[u];
+        if (pos % align === 0) {
+          off[u] = pos;
+          continue;
+        }
       }
     }
     size = alignTo(size, align);
-    strings.set(s, size);
-    layout.push([s, size]);
-    size += s.length;
-    previous = s;
+    off[u] = size;
+    placed.push(u);
+    size += ul[u];
+    prev = u;
   }
   const body = new Uint8Array(size);
-  for (const [s, at] of layout) for (let i = 0; i < s.length; i++) body[at + i] = s.charCodeAt(i);
+  for (const u of placed) body.set(datas[ud[u]].subarray(us[u], us[u] + ul[u]), off[u]);
   m.body = body;
   m.size = size;
-  for (const c of m.merged!) {
-    const data = bytesOf(c);
-    const pin = c.pieceIn!;
-    for (let i = 0; i < pin.length; i++) {
-      const end = i + 1 < pin.length ? pin[i + 1] : data.length;
-      c.pieceOut![i] = strings.get(latin1.decode(data.subarray(pin[i], end)))!;
-    }
+  for (let ci = 0; ci < chunks.length; ci++) {
+    const c = chunks[ci];
+    const uids = pieceUid[ci];
+    c.pieceIn = split[ci].starts;
+    const out = new Float64Array(uids.length);
+    for (let i = 0; i < uids.length; i++) out[i] = off[uids[i]];
+    c.pieceOut = out;
   }
-}
-
-function charTailAt(s: string, pos: number): number {
-  return pos >= s.length ? -1 : s.charCodeAt(s.length - pos - 1);
 }
 
 /** LLVM's three-way radix quicksort on reversed strings (larger first). */
-function multikeySort(v: string[], lo: number, hi: number, pos: number): void {
+function multikeySort(v: Int32Array, lo: number, hi: number, pos: number, tail: (u: number, pos: number) => number): void {
   for (;;) {
     if (hi - lo <= 1) return;
-    const pivot = charTailAt(v[lo], pos);
+    const pivot = tail(v[lo], pos);
     let i = lo;
     let j = hi;
     for (let k = lo + 1; k < j; ) {
-      const c = charTailAt(v[k], pos);
+      const c = tail(v[k], pos);
       if (c > pivot) {
         const t = v[i];
         v[i++] = v[k];
@@ -175,8 +259,8 @@ function multikeySort(v: string[], lo: number, hi: number, pos: number): void {
         v[k] = t;
       } else k++;
     }
-    multikeySort(v, lo, i, pos);
-    multikeySort(v, j, hi, pos);
+    multikeySort(v, lo, i, pos, tail);
+    multikeySort(v, j, hi, pos, tail);
     if (pivot === -1) return;
     lo = i;
     hi = j;

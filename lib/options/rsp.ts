@@ -8,6 +8,8 @@ export interface FileSystem {
   /** The file's bytes, or null if it cannot be read (with the reason in `error`). */
   read(path: string): { bytes: Uint8Array } | { error: string };
   exists(path: string): boolean;
+  /** Size and modification time, so a cache can tell a changed file (null: unknown). */
+  stat?(path: string): { size: number; mtimeMs: number } | null;
 }
 
 export function tokenizeGnu(src: string): string[] {

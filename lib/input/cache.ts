@@ -1,0 +1,154 @@
+// The input cache a Linker keeps between links: file bytes (keyed by path + size + mtime, or by
+// content for in-memory inputs) and everything derived from them (parsed objects, archive member
+// tables, lazy symbol names). Bounded by bytes, least recently used first out.
+
+import { createHash } from 'node:crypto';
+import type { FileSystem } from '../options/rsp.js';
+import type { ArchiveMember } from './archive.js';
+import type { InputCache } from './index.js';
+import type { ObjectData } from './object.js';
+
+interface Entry {
+  key: string;
+  /** How many paths refer to this entry (in-memory inputs can share content). */
+  refs: number;
+  /** Content digest, computed on demand for the link cache. */
+  digest: string;
+  bytes: Uint8Array;
+  cost: number;
+  objects: Map<string, ObjectData>;
+  names: Map<string, string[]>;
+  archive: ArchiveMember[] | null;
+}
+
+const contentKeys = new WeakMap<Uint8Array, string>();
+
+/** A content key for in-memory inputs (hashed once per buffer). */
+export function contentKey(bytes: Uint8Array): string {
+  let k = contentKeys.get(bytes);
+  if (!k) {
+    k = 'mem:' + createHash('sha1').update(bytes).digest('hex');
+    contentKeys.set(bytes, k);
+  }
+  return k;
+}
+
+export class PersistentCache implements InputCache {
+  /** path -> entry; Map order is the LRU order (oldest first). */
+  private byPath = new Map<string, Entry>();
+  private byKey = new Map<string, Entry>();
+  private bytes = 0;
+
+  constructor(public maxBytes: number) {}
+
+  get size(): number {
+    return this.bytes;
+  }
+
+  clear(): void {
+    this.byPath.clear();
+    this.byKey.clear();
+    this.bytes = 0;
+  }
+
+  private setPath(path: string, e: Entry): void {
+    const old = this.byPath.get(path);
+    if (old) {
+      this.byPath.delete(path);
+      this.release(old);
+    }
+    e.refs++;
+    this.byPath.set(path, e);
+  }
+
+  private release(e: Entry): void {
+    if (--e.refs > 0) return;
+    this.byKey.delete(e.key);
+    this.bytes -= e.cost;
+  }
+
+  /** Drops least recently used files until the cache fits (the newest entry always stays). */
+  private evict(): void {
+    for (const [path, e] of this.byPath) {
+      if (this.bytes <= this.maxBytes || this.byPath.size <= 1) break;
+      this.byPath.delete(path);
+      this.release(e);
+    }
+  }
+
+  /** A content digest of a cached file (for the link cache), computed once. */
+  digest(key: string, bytes: Uint8Array): string {
+    const e = this.byKey.get(key);
+    if (e?.digest) return e.digest;
+    const d = createHash('sha1').update(bytes).digest('hex');
+    if (e) e.digest = d;
+    return d;
+  }
+
+  read(fs: FileSystem, path: string): { bytes: Uint8Array; key: string } | { error: string } {
+    const st = fs.stat ? fs.stat(path) : null;
+    const hit = this.byPath.get(path);
+    if (hit && st && hit.key === fileKey(path, st)) {
+      this.byPath.delete(path);
+      this.byPath.set(path, hit);
+      return { bytes: hit.bytes, key: hit.key };
+    }
+    const r = fs.read(path);
+    if ('error' in r) return r;
+    const key = st ? fileKey(path, st) : contentKey(r.bytes);
+    let e = this.byKey.get(key);
+    if (!e) {
+      e = { key, refs: 0, digest: '', bytes: r.bytes, cost: r.bytes.length, objects: new Map(), names: new Map(), archive: null };
+      this.byKey.set(key, e);
+      this.bytes += e.cost;
+    }
+    this.setPath(path, e);
+    this.evict();
+    return { bytes: e.bytes, key };
+  }
+
+  private entryFor(key: string): Entry | undefined {
+    // Object keys are "<file key>" or "<file key>(<member header offset>)".
+    const paren = key.lastIndexOf('(');
+    return this.byKey.get(key) ?? (paren > 0 && key.endsWith(')') ? this.byKey.get(key.slice(0, paren)) : undefined);
+  }
+
+  object(key: string, make: () => ObjectData): ObjectData {
+    const e = this.entryFor(key);
+    let o = e?.objects.get(key);
+    if (!o) {
+      o = make();
+      if (e) {
+        e.objects.set(key, o);
+        // Parsed data costs about its relocation and symbol tables on top of the bytes.
+        const extra = o.relocType.length * 17 + o.symbols.length * 96;
+        e.cost += extra;
+        this.bytes += extra;
+        this.evict();
+      }
+    }
+    return o;
+  }
+
+  lazyNames(key: string, make: () => string[]): string[] {
+    const e = this.entryFor(key);
+    let n = e?.names.get(key);
+    if (!n) {
+      n = make();
+      e?.names.set(key, n);
+    }
+    return n;
+  }
+
+  archive(key: string, make: () => ArchiveMember[]): ArchiveMember[] {
+    const e = this.byKey.get(key);
+    if (e?.archive) return e.archive;
+    const a = make();
+    if (e) e.archive = a;
+    return a;
+  }
+}
+
+function fileKey(path: string, st: { size: number; mtimeMs: number }): string {
+  return `${path}\0${st.size}\0${st.mtimeMs}`;
+}
