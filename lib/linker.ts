@@ -2,7 +2,12 @@
 // lazy symbol names) across links, keyed by path + size + mtime (a changed file is re-read) or by
 // content for in-memory inputs, within a byte budget.
 
-import { isAbsolute, join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { LinkError } from './diag.js';
+import type { WorkReply, WorkRequest } from './worker.js';
 import { PersistentCache } from './input/cache.js';
 import { nodeFs, runLink, type LinkResult } from './link.js';
 import type { FileSystem } from './options/rsp.js';
@@ -13,6 +18,11 @@ export interface LinkerOptions {
   maxCacheBytes?: number;
   /** Default --cache-dir for links that write an output (the link cache); off when absent. */
   cacheDir?: string;
+  /**
+   * Threads for async link(): each runs links with its own input cache, so concurrent links use
+   * several cores. Default: the number of cores (at most 4). 0 runs async links on this thread.
+   */
+  threads?: number;
 }
 
 export interface LinkCallOptions {
@@ -49,15 +59,40 @@ export function toOutput(r: LinkResult): LinkOutput {
   return r.cached ? { bytes: r.bytes, warnings: r.warnings, cached: true } : { bytes: r.bytes, warnings: r.warnings };
 }
 
+/** dist/worker.js (run from sources, as under vitest, the built worker is used). */
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.ts') ? join(dirname(here), '..', 'dist', 'worker.js') : join(dirname(here), 'worker.js');
+}
+
+interface PoolWorker {
+  worker: Worker;
+  busy: boolean;
+}
+
+interface Pending {
+  req: WorkRequest;
+  resolve: (o: LinkOutput) => void;
+  reject: (e: unknown) => void;
+}
+
 export class Linker {
   private readonly cache: PersistentCache;
   private readonly cacheDir: string | undefined;
-  /** Links run one at a time on this thread; async links queue behind each other. */
+  private readonly opts: LinkerOptions;
+  private readonly threads: number;
+  private pool: PoolWorker[] = [];
+  private waiting: Pending[] = [];
+  private inflight = new Map<number, Pending & { w: PoolWorker }>();
+  private nextId = 1;
+  /** Async links on this thread (threads: 0) run one after another. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: LinkerOptions = {}) {
+    this.opts = opts;
     this.cache = new PersistentCache(opts.maxCacheBytes ?? 1 << 30);
     this.cacheDir = opts.cacheDir;
+    this.threads = opts.threads ?? Math.max(1, Math.min(4, availableParallelism()));
   }
 
   /** Bytes held by the input cache. */
@@ -75,9 +110,71 @@ export class Linker {
     return toOutput(runLink({ argv: args, cwd, fs: overlayFs(cwd, opts.files), cache: this.cache, requireOutput: false, backend }));
   }
 
+  /**
+   * Links off the calling thread (in a worker with its own cache); results are identical to
+   * linkSync. Many calls may be in flight: they spread over the workers.
+   */
   link(argv: readonly string[], opts: LinkCallOptions = {}): Promise<LinkOutput> {
-    const run = this.queue.then(() => this.linkSync(argv, opts));
-    this.queue = run.catch(() => undefined);
-    return run;
+    if (this.threads === 0) {
+      const run = this.queue.then(() => this.linkSync(argv, opts));
+      this.queue = run.catch(() => undefined);
+      return run;
+    }
+    const req: WorkRequest = { id: this.nextId++, argv: [...argv], cwd: opts.cwd ?? process.cwd(), files: opts.files };
+    return new Promise<LinkOutput>((resolve, reject) => {
+      this.waiting.push({ req, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Stops the worker threads (they are also unref'd, so they never keep a process alive). */
+  async close(): Promise<void> {
+    const ws = this.pool;
+    this.pool = [];
+    await Promise.all(ws.map((w) => w.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.waiting.length) {
+      let w = this.pool.find((x) => !x.busy);
+      if (!w && this.pool.length < this.threads) w = this.spawn();
+      if (!w) return;
+      const job = this.waiting.shift()!;
+      w.busy = true;
+      w.worker.ref();
+      this.inflight.set(job.req.id, { ...job, w });
+      w.worker.postMessage(job.req);
+    }
+  }
+
+  private spawn(): PoolWorker {
+    const worker = new Worker(workerFile(), {
+      workerData: { maxCacheBytes: this.opts.maxCacheBytes, cacheDir: this.cacheDir },
+    });
+    const w: PoolWorker = { worker, busy: false };
+    worker.unref();
+    worker.on('message', (r: WorkReply) => {
+      const job = this.inflight.get(r.id);
+      if (!job) return;
+      this.inflight.delete(r.id);
+      w.busy = false;
+      worker.unref();
+      if (r.ok) job.resolve(r.cached ? { bytes: r.bytes, warnings: r.warnings, cached: true } : { bytes: r.bytes, warnings: r.warnings });
+      else if (r.linkError) job.reject(new LinkError(r.diagnostics));
+      else job.reject(new Error(r.message));
+      this.dispatch();
+    });
+    worker.on('error', (e) => {
+      // A crashed worker fails its links; the next dispatch starts a fresh one.
+      this.pool = this.pool.filter((x) => x !== w);
+      for (const [id, job] of this.inflight)
+        if (job.w === w) {
+          this.inflight.delete(id);
+          job.reject(e);
+        }
+      this.dispatch();
+    });
+    this.pool.push(w);
+    return w;
   }
 }

@@ -1,0 +1,129 @@
+// Linker: cached inputs across links, in-memory inputs, concurrent async links on worker
+// threads, and the --cache-dir link cache.
+
+import { copyFileSync, mkdtempSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Linker, LinkError, linkSync } from '../lib/index.js';
+import { compile, linkCommand, runWasi, sysroot } from './support/toolchain.js';
+
+let dir: string;
+let argv: string[];
+let objs: Record<string, Uint8Array>;
+const linkers: Linker[] = [];
+
+function newLinker(opts?: ConstructorParameters<typeof Linker>[0]) {
+  const l = new Linker(opts);
+  linkers.push(l);
+  return l;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'weld-linker-'));
+  objs = await compile(
+    {
+      'main.c': '#include <stdio.h>\nint value(void);\nint main(void) { printf("value %d\\n", value()); return 0; }\n',
+      'v1.c': 'int value(void) { return 1; }\n',
+      'v2.c': 'int value(void) { return 22; }\n',
+    },
+    ['-O2'],
+  );
+  for (const [n, b] of Object.entries(objs)) writeFileSync(join(dir, n), b);
+  copyFileSync(join(dir, 'v1.o'), join(dir, 'value.o'));
+  await sysroot();
+  argv = await linkCommand('clang', ['main.o', 'value.o'], ['-o', 'out.wasm']);
+}, 180_000);
+
+afterAll(async () => {
+  for (const l of linkers) await l.close();
+});
+
+async function run(bytes: Uint8Array) {
+  return (await runWasi(bytes)).stdout;
+}
+
+describe('Linker', () => {
+  it('re-links from its cache with identical output', async () => {
+    const fresh = linkSync(argv, { cwd: dir }).bytes;
+    const L = newLinker();
+    const a = L.linkSync(argv, { cwd: dir }).bytes;
+    const cached = L.cacheBytes;
+    const b = L.linkSync(argv, { cwd: dir }).bytes;
+    expect(a).toEqual(fresh);
+    expect(b).toEqual(fresh);
+    expect(L.cacheBytes).toBe(cached);
+    expect(cached).toBeGreaterThan(100_000);
+    expect(await run(b)).toBe('value 1\n');
+  });
+
+  it('re-reads a file that changed', async () => {
+    const L = newLinker();
+    expect(await run(L.linkSync(argv, { cwd: dir }).bytes)).toBe('value 1\n');
+    copyFileSync(join(dir, 'v2.o'), join(dir, 'value.o'));
+    const later = new Date(Date.now() + 5000);
+    utimesSync(join(dir, 'value.o'), later, later);
+    expect(await run(L.linkSync(argv, { cwd: dir }).bytes)).toBe('value 22\n');
+    copyFileSync(join(dir, 'v1.o'), join(dir, 'value.o'));
+  });
+
+  it('links in-memory inputs without touching the disk for them', async () => {
+    const L = newLinker();
+    const a = L.linkSync(['mem-main.o', 'mem-value.o', ...argv.filter((x) => !x.endsWith('.o') || x.includes('crt1'))], {
+      cwd: dir,
+      files: { 'mem-main.o': objs['main.o'], 'mem-value.o': objs['v2.o'] },
+    });
+    expect(await run(a.bytes)).toBe('value 22\n');
+  });
+
+  it('stays within maxCacheBytes (least recently used out) and can be cleared', () => {
+    const unbounded = newLinker();
+    unbounded.linkSync(argv, { cwd: dir });
+    const L = newLinker({ maxCacheBytes: 200_000 });
+    const out = L.linkSync(argv, { cwd: dir });
+    // Only the most recent file may exceed the budget on its own (it is in use).
+    expect(L.cacheBytes).toBeLessThan(unbounded.cacheBytes);
+    expect(out.bytes).toEqual(unbounded.linkSync(argv, { cwd: dir }).bytes);
+    L.clearCache();
+    expect(L.cacheBytes).toBe(0);
+    expect(L.linkSync(argv, { cwd: dir }).bytes.length).toBeGreaterThan(0);
+  });
+
+  it('runs concurrent async links on worker threads with identical results', async () => {
+    const L = newLinker({ threads: 2 });
+    const want = linkSync(argv, { cwd: dir }).bytes;
+    const many = await Promise.all(Array.from({ length: 6 }, () => L.link(argv, { cwd: dir })));
+    for (const r of many) expect(r.bytes).toEqual(want);
+    const inMem = await L.link(['m.o', 'v.o', ...argv.filter((x) => !x.endsWith('.o') || x.includes('crt1'))], {
+      cwd: dir,
+      files: { 'm.o': objs['main.o'], 'v.o': objs['v2.o'] },
+    });
+    expect(await run(inMem.bytes)).toBe('value 22\n');
+    await expect(L.link(['nothere.o', '--no-entry'], { cwd: dir })).rejects.toBeInstanceOf(LinkError);
+  }, 60_000);
+
+  it('--cache-dir skips a link whose inputs and options did not change', () => {
+    const cacheDir = join(dir, 'lcache');
+    const args = [...argv, `--cache-dir=${cacheDir}`];
+    const L = newLinker();
+    expect(L.linkSync(args, { cwd: dir }).cached).toBeUndefined();
+    const st1 = statSync(join(dir, 'out.wasm'));
+    const again = L.linkSync(args, { cwd: dir });
+    expect(again.cached).toBe(true);
+    expect(statSync(join(dir, 'out.wasm')).mtimeMs).toBe(st1.mtimeMs);
+    expect(again.bytes).toEqual(new Uint8Array(readFileSync(join(dir, 'out.wasm'))));
+    // Any change relinks: an option, an input's contents, or the output going away.
+    expect(L.linkSync([...args, '--export=value'], { cwd: dir }).cached).toBeUndefined();
+    expect(L.linkSync(args, { cwd: dir }).cached).toBeUndefined();
+    expect(L.linkSync(args, { cwd: dir }).cached).toBe(true);
+    copyFileSync(join(dir, 'v2.o'), join(dir, 'value.o'));
+    const later = new Date(Date.now() + 10_000);
+    utimesSync(join(dir, 'value.o'), later, later);
+    expect(L.linkSync(args, { cwd: dir }).cached).toBeUndefined();
+    unlinkSync(join(dir, 'out.wasm'));
+    expect(L.linkSync(args, { cwd: dir }).cached).toBeUndefined();
+    // A fresh process (new Linker) sees the same cache.
+    expect(newLinker().linkSync(args, { cwd: dir }).cached).toBe(true);
+    copyFileSync(join(dir, 'v1.o'), join(dir, 'value.o'));
+  });
+});
