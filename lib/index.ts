@@ -1,7 +1,7 @@
 // weld's public API.
 
-import { runLink } from './link.js';
-import { selectBackend } from './backend/index.js';
+import { runLink, runLinkAsync } from './link.js';
+import { backendName } from './backend/index.js';
 import { overlayFs, toOutput, type LinkCallOptions, type LinkOutput } from './linker.js';
 
 export { LinkError, type Diagnostic, type Severity } from './diag.js';
@@ -19,10 +19,11 @@ export function linkSync(argv: readonly string[], opts: LinkOptions = {}): LinkO
   return toOutput(runLink({ argv, cwd, fs: overlayFs(cwd, opts.files), requireOutput: false }));
 }
 
-/** The asynchronous form of linkSync. */
+/** The asynchronous form of linkSync: with the native backend the plan executes off this thread. */
 export async function link(argv: readonly string[], opts: LinkOptions = {}): Promise<LinkOutput> {
-  return linkSync(argv, opts);
+  const cwd = opts.cwd ?? process.cwd();
+  return toOutput(await runLinkAsync({ argv, cwd, fs: overlayFs(cwd, opts.files), requireOutput: false }));
 }
 
-/** The WritePlan executor in use: 'native' (C++ addon) or 'ts'. */
-export const backend: 'native' | 'ts' = selectBackend().name;
+/** The WritePlan executor links use: 'native' (C++ addon) or 'ts'. */
+export const backend: 'native' | 'ts' = backendName();

@@ -14,7 +14,8 @@ import { Writer } from './layout/writer.js';
 import { mapFileText } from './layout/mapfile.js';
 import { buildPlan } from './plan/index.js';
 import type { WritePlan } from './plan/types.js';
-import { selectBackend, type Backend } from './backend/index.js';
+import { BackendError, backendName, selectBackend, type Backend } from './backend/index.js';
+import { PlanError } from './backend/ts.js';
 import { writeAtomic } from './output/index.js';
 import { WELD_VERSION, LLD_COMPAT } from './version.js';
 import { LinkCache, linkDigest } from './output/linkcache.js';
@@ -103,40 +104,87 @@ function checkWritable(path: string, fs: FileSystem): string | null {
   }
 }
 
-export function runLink(req: LinkRequest): LinkResult {
-  const diag = new Diagnostics();
-  diag.onMessage = req.onDiagnostic ?? null;
-  diag.onOut = req.onStdout ?? null;
-  diag.onLog = req.onLog ?? null;
-  const fs = req.fs ?? nodeFs;
-  let cached = false;
-  const result = (bytes: Uint8Array): LinkResult => ({ bytes, cached, warnings: diag.warnings(), diagnostics: diag.all, stdout: diag.out });
-  let config: LinkOptions | undefined;
-  try {
-    config = parseOptions(req.argv, req.cwd, fs, diag);
+/** What a link needs after planning: execute the plan, then `finish` writes the output. */
+type Stages = { done: Uint8Array; cached: boolean } | { plan: WritePlan; backend: Backend; finish: (bytes: Uint8Array) => void };
+
+class LinkRun {
+  readonly diag = new Diagnostics();
+  readonly fs: FileSystem;
+  cached = false;
+
+  constructor(readonly req: LinkRequest) {
+    this.diag.onMessage = req.onDiagnostic ?? null;
+    this.diag.onOut = req.onStdout ?? null;
+    this.diag.onLog = req.onLog ?? null;
+    this.fs = req.fs ?? nodeFs;
+  }
+
+  result(bytes: Uint8Array): LinkResult {
+    const d = this.diag;
+    return { bytes, cached: this.cached, warnings: d.warnings(), diagnostics: d.all, stdout: d.out };
+  }
+
+  /** Turns the ways a link stops into a LinkError carrying every diagnostic. */
+  fail(e: unknown): never {
+    const diag = this.diag;
+    if (e instanceof StopLink) throw new LinkError(diag.all);
+    if (e instanceof InputError || e instanceof BackendError || e instanceof PlanError) {
+      const d: Diagnostic = e instanceof InputError ? { severity: 'error', message: e.message, ...e.details } : { severity: 'error', message: e.message };
+      diag.all.push(d);
+      this.req.onDiagnostic?.(d);
+      throw new LinkError(diag.all);
+    }
+    throw e;
+  }
+
+  stages(): Stages {
+    const { req, diag, fs } = this;
+    const config = parseOptions(req.argv, req.cwd, fs, diag);
     diag.errorLimit = config.errorLimit;
     diag.fatalWarnings = config.fatalWarnings;
     diag.verbose = config.verbose;
     if (config.help) {
       diag.message(helpText('weld').trimEnd());
-      return result(new Uint8Array(0));
+      return { done: new Uint8Array(0), cached: false };
     }
-    if (config.printVersion) diag.message(`weld ${WELD_VERSION} (compatible with ${LLD_COMPAT}; backend: ${(req.backend ?? selectBackend()).name})`);
+    if (config.printVersion) diag.message(`weld ${WELD_VERSION} (compatible with ${LLD_COMPAT}; backend: ${req.backend?.name ?? backendName()})`);
     if (config.version || (config.printVersion && !config.files.some((f) => f.kind === 'input' || f.kind === 'library')))
-      return result(new Uint8Array(0));
+      return { done: new Uint8Array(0), cached: false };
     diag.checkpoint();
+    return linkWithOptions(config, req, fs, diag);
+  }
+}
 
-    const out = linkWithOptions(config, req, fs, diag);
-    cached = out.cached;
-    return result(out.bytes);
-  } catch (e) {
-    if (e instanceof StopLink) throw new LinkError(diag.all);
-    if (e instanceof InputError) {
-      diag.all.push({ severity: 'error', message: e.message, ...e.details });
-      req.onDiagnostic?.(diag.all[diag.all.length - 1]);
-      throw new LinkError(diag.all);
+export function runLink(req: LinkRequest): LinkResult {
+  const run = new LinkRun(req);
+  try {
+    const st = run.stages();
+    if ('done' in st) {
+      run.cached = st.cached;
+      return run.result(st.done);
     }
-    throw e;
+    const bytes = st.backend.execute(st.plan);
+    st.finish(bytes);
+    return run.result(bytes);
+  } catch (e) {
+    return run.fail(e);
+  }
+}
+
+/** As runLink, but the plan executes off this thread when the backend can (native). */
+export async function runLinkAsync(req: LinkRequest): Promise<LinkResult> {
+  const run = new LinkRun(req);
+  try {
+    const st = run.stages();
+    if ('done' in st) {
+      run.cached = st.cached;
+      return run.result(st.done);
+    }
+    const bytes = await st.backend.executeAsync(st.plan);
+    st.finish(bytes);
+    return run.result(bytes);
+  } catch (e) {
+    return run.fail(e);
   }
 }
 
@@ -150,7 +198,7 @@ function mark(stage: string): void {
   lastMark = now;
 }
 
-function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, diag: Diagnostics): { bytes: Uint8Array; cached: boolean } {
+function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, diag: Diagnostics): Stages {
   mark('');
   const cache = req.cache ?? oneShotCache();
   const loader = new InputLoader(config, req.cwd, fs, diag, cache);
@@ -174,7 +222,7 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
     const kept = linkCache.lookup(digest);
     if (kept) {
       diag.log(`link cache: inputs and options unchanged, keeping ${config.output}`);
-      return { bytes: kept, cached: true };
+      return { done: kept, cached: true };
     }
   }
 
@@ -216,16 +264,17 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   mark('plan');
   const backend = req.backend ?? selectBackend();
   diag.log(`backend: ${backend.name} (${backend.reason})`);
-  const bytes = backend.execute(plan);
-  mark('execute');
-  if (outPath) {
-    try {
-      writeAtomic(outPath, bytes);
-    } catch (e) {
-      diag.fatal(`failed to write output '${config.output}': ${errnoMessage(e)}`);
+  const finish = (bytes: Uint8Array) => {
+    mark('execute');
+    if (outPath) {
+      try {
+        writeAtomic(outPath, bytes);
+      } catch (e) {
+        diag.fatal(`failed to write output '${config.output}': ${errnoMessage(e)}`);
+      }
     }
-  }
-  if (linkCache) linkCache.store(digest);
-  mark('write');
-  return { bytes, cached: false };
+    if (linkCache) linkCache.store(digest);
+    mark('write');
+  };
+  return { plan, backend, finish };
 }

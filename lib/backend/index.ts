@@ -1,7 +1,9 @@
-// Chooses the WritePlan executor. The native (C++) executor arrives with the addon; until it
-// loads, every link runs on the TypeScript executor, which is the reference.
+// Chooses the WritePlan executor: the native (C++) addon when it loads, else the TypeScript
+// executor (the reference). WELD_BACKEND=native|ts|auto (default auto) overrides the choice;
+// `native` fails loudly when the addon cannot load.
 
 import type { WritePlan } from '../plan/types.js';
+import { loadNative } from './native.js';
 import { executeTs } from './ts.js';
 
 export type BackendName = 'native' | 'ts';
@@ -9,12 +11,45 @@ export type BackendName = 'native' | 'ts';
 export interface Backend {
   name: BackendName;
   execute(plan: WritePlan): Uint8Array;
+  /** Executes off the calling thread when the backend can (the native one can). */
+  executeAsync(plan: WritePlan): Promise<Uint8Array>;
   /** Why this backend was chosen (for --verbose). */
   reason: string;
 }
 
-const tsBackend: Backend = { name: 'ts', execute: executeTs, reason: 'TypeScript executor' };
+export class BackendError extends Error {}
 
+export function tsBackend(reason = 'TypeScript executor'): Backend {
+  return { name: 'ts', execute: executeTs, executeAsync: async (p) => executeTs(p), reason };
+}
+
+export function nativeBackend(): Backend | { error: string } {
+  const n = loadNative();
+  if (!n.ok) return { error: n.reason };
+  return { name: 'native', execute: n.execute, executeAsync: n.executeAsync, reason: `native addon ${n.path}` };
+}
+
+let chosen: Backend | undefined;
+
+/** The backend for links that do not name one; throws BackendError for WELD_BACKEND=native without the addon. */
 export function selectBackend(): Backend {
-  return tsBackend;
+  if (chosen) return chosen;
+  const want = process.env.WELD_BACKEND || 'auto';
+  if (want !== 'auto' && want !== 'native' && want !== 'ts') throw new BackendError(`WELD_BACKEND must be native, ts or auto (got '${want}')`);
+  if (want === 'ts') return (chosen = tsBackend('WELD_BACKEND=ts'));
+  const n = nativeBackend();
+  if ('error' in n) {
+    if (want === 'native') throw new BackendError(`WELD_BACKEND=native, but the native backend cannot load: ${n.error}`);
+    return (chosen = tsBackend(`native backend unavailable (${n.error}); using the TypeScript executor`));
+  }
+  return (chosen = n);
+}
+
+/** The name of the backend links use now ('ts' when WELD_BACKEND=native cannot be honoured). */
+export function backendName(): BackendName {
+  try {
+    return selectBackend().name;
+  } catch {
+    return 'ts';
+  }
 }
