@@ -14,7 +14,8 @@ import { Writer } from './layout/writer.js';
 import { mapFileText } from './layout/mapfile.js';
 import { buildPlan } from './plan/index.js';
 import type { WritePlan } from './plan/types.js';
-import { BackendError, backendName, selectBackend, type Backend } from './backend/index.js';
+import { BackendError, backendName, nativeBackend, selectBackend, tsBackend, type Backend } from './backend/index.js';
+import { dumpPlan } from './plan/dump.js';
 import { PlanError } from './backend/ts.js';
 import { writeAtomic } from './output/index.js';
 import { WELD_VERSION, LLD_COMPAT } from './version.js';
@@ -155,6 +156,31 @@ class LinkRun {
   }
 }
 
+/**
+ * WELD_PARITY=1: every link also executes its plan on the other backend and fails if the bytes
+ * differ, writing the plan to weld-parity-<pid>.plan for replay. The test suite runs this way.
+ */
+function checkParity(plan: WritePlan, backend: Backend, bytes: Uint8Array): void {
+  if (process.env.WELD_PARITY !== '1') return;
+  let other: Backend;
+  if (backend.name === 'native') other = tsBackend();
+  else {
+    const n = nativeBackend();
+    if ('error' in n) {
+      if (process.env.WELD_EXPECT_NATIVE === '1') throw new BackendError(`WELD_EXPECT_NATIVE=1, but the native backend cannot load: ${n.error}`);
+      return;
+    }
+    other = n;
+  }
+  const theirs = other.execute(plan);
+  let i = 0;
+  while (i < bytes.length && bytes[i] === theirs[i]) i++;
+  if (i === bytes.length && theirs.length === bytes.length) return;
+  const file = `weld-parity-${process.pid}.plan`;
+  writeAtomic(join(process.cwd(), file), dumpPlan(plan), 0o644);
+  throw new Error(`backend parity failure: ${backend.name} and ${other.name} outputs differ at byte ${i} (plan written to ${file})`);
+}
+
 export function runLink(req: LinkRequest): LinkResult {
   const run = new LinkRun(req);
   try {
@@ -164,6 +190,7 @@ export function runLink(req: LinkRequest): LinkResult {
       return run.result(st.done);
     }
     const bytes = st.backend.execute(st.plan);
+    checkParity(st.plan, st.backend, bytes);
     st.finish(bytes);
     return run.result(bytes);
   } catch (e) {
@@ -181,6 +208,7 @@ export async function runLinkAsync(req: LinkRequest): Promise<LinkResult> {
       return run.result(st.done);
     }
     const bytes = await st.backend.executeAsync(st.plan);
+    checkParity(st.plan, st.backend, bytes);
     st.finish(bytes);
     return run.result(bytes);
   } catch (e) {
@@ -261,6 +289,7 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   }
   const plan = buildPlan(ctx, layout);
   req.onPlan?.(plan);
+  if (config.dumpPlan) writeAtomic(isAbsolute(config.dumpPlan) ? config.dumpPlan : join(req.cwd, config.dumpPlan), dumpPlan(plan), 0o644);
   mark('plan');
   const backend = req.backend ?? selectBackend();
   diag.log(`backend: ${backend.name} (${backend.reason})`);
