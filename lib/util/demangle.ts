@@ -1,34 +1,44 @@
 /**
- * Itanium C++ ABI demangler, producing the same text as LLVM's
- * `llvm::demangle(std::string_view)` (LLVM 22), which is what wasm-ld uses for
- * the `name` section and for its diagnostics.
+ * Symbol demangler producing the same text as LLVM's `llvm::demangle()`
+ * (LLVM 22.1), which is what wasm-ld uses for the `name` section and for its
+ * diagnostics.
  *
- * This is a TypeScript port of the design of LLVM's demangler
+ * This is a TypeScript port of the design of LLVM's demanglers
  * (llvm/include/llvm/Demangle/ItaniumDemangle.h, llvm/lib/Demangle/*.cpp,
- * part of the LLVM Project, Apache-2.0 WITH LLVM-exception): a
- * recursive-descent parser builds a small node tree, and the nodes print
- * themselves with the same printLeft/printRight rules, so the spacing,
- * parenthesization and quirks of the output are LLVM's.
+ * part of the LLVM Project, Apache-2.0 WITH LLVM-exception): for Itanium C++
+ * names a recursive-descent parser builds a small node tree and the nodes
+ * print themselves with the same printLeft/printRight rules, so spacing,
+ * parenthesization and quirks are LLVM's. Rust v0 names (`_R...`) are
+ * demangled by a port of LLVM's RustDemangle.cpp.
  *
  * What `demangle()` does, like llvm::demangle():
  *  - a name with 1-4 leading underscores then `Z` (`_Z`, `__Z`, and the
- *    `___Z..._block_invoke` forms) is demangled as Itanium; a leading `.` is
- *    kept and the rest demangled (`._Z3foov` -> `.foo()`); if that fails and the
- *    name starts with `_`, the same is tried without that underscore;
+ *    `___Z..._block_invoke` forms) is demangled as Itanium, `_R...` as Rust v0;
+ *    a leading `.` is kept (`._Z3foov` -> `.foo()`); if that fails and the name
+ *    starts with `_`, the same is tried without that underscore;
  *  - anything that does not demangle is returned unchanged.
  *
- * Known differences from llvm::demangle (none of them occur in C/C++ compiled
- * for wasm by clang):
- *  - Rust v0 (`_R...`), D (`_D...`) and Microsoft (`?...`, `.<type>`) manglings
- *    are not implemented; such names are returned unchanged, whereas LLVM
- *    demangles them (e.g. LLVM gives `D main` for `_Dmain`, and
- *    `int \`RTTI Type Descriptor Name'` for `.H`).
- *  - `long double` template-argument literals (`Le...E`) follow an x86-64 Linux
- *    host (80-bit long double, glibc's `%La` formatting), as a native wasm-ld does.
+ * Behaviour that follows LLVM 22.1 specifically: `>`/`>>` in expressions are
+ * parenthesized unless already inside parentheses within template arguments
+ * (`decltype((1 > 2))`, `f<(int)(g<1 > 2>())>`), `_BitInt` types are
+ * substitutable, and `__alloc_token_...` names are not demangled.
+ *
+ * Known differences from llvm::demangle (none occur in C, C++ or Rust
+ * compiled for wasm):
+ *  - Microsoft manglings (`?...`, and `.<type>` RTTI names such as `.H`) and D
+ *    manglings (`_D...`, except `_Dmain` -> `D main`) are returned unchanged,
+ *    where LLVM demangles them.
+ *  - Float literals in template arguments print like glibc's `%a` on an x86-64
+ *    host (native wasm-ld-22); `long double` (`Le...E`) is the x87 80-bit format.
+ *    LLVM built for WASI (@yowasp/clang) differs there: it normalizes subnormal
+ *    doubles and cannot print long double at all.
+ *  - Nesting thousands of levels deep (`PPPP...i`) overflows the JS stack
+ *    before LLVM's 8 MB native stack; such names come back unchanged.
  *  - Names are handled as UTF-8 bytes (source-name lengths count bytes); output
- *    bytes that are not valid UTF-8 (only possible from a split multi-byte
- *    character or a string-literal template argument with bytes >= 0x80)
- *    come back as U+FFFD.
+ *    that is not valid UTF-8 (a length splitting a multi-byte character, or a
+ *    string-literal template argument with bytes >= 0x80) comes back with U+FFFD.
+ *
+ * Test corpus and its generator: test/fixtures/demangle/ (gen-corpus.mjs).
  */
 
 // ---------------------------------------------------------------------------
@@ -42,18 +52,20 @@ class OutputBuffer {
   /** If a ParameterPackExpansion is being printed, the index into the pack. */
   currentPackIndex = UINT_MAX;
   currentPackMax = UINT_MAX;
-  /** When zero, we're printing template args and '>' needs to be parenthesized. */
-  gtIsGt = 1;
+  /** The depth of '(' and ')' inside the currently printed template arguments. */
+  parenDepth = 0;
+  /** True while printing template arguments. */
+  insideTemplate = false;
 
-  isGtInsideTemplateArgs(): boolean {
-    return this.gtIsGt === 0;
+  isInParensInTemplateArgs(): boolean {
+    return this.parenDepth > 0;
   }
   printOpen(c = '('): void {
-    this.gtIsGt++;
+    if (this.insideTemplate) this.parenDepth++;
     this.s += c;
   }
   printClose(c = ')'): void {
-    this.gtIsGt--;
+    if (this.insideTemplate) this.parenDepth--;
     this.s += c;
   }
   add(str: string): void {
@@ -905,12 +917,12 @@ class TemplateTemplateParamDecl extends Node {
     super(Prec.Primary, Cache.Yes);
   }
   printLeft(ob: OutputBuffer): void {
-    const saved = ob.gtIsGt;
-    ob.gtIsGt = 0;
+    const saved = ob.insideTemplate;
+    ob.insideTemplate = true;
     ob.add('template<');
     printWithComma(ob, this.params);
     ob.add('> typename ');
-    ob.gtIsGt = saved;
+    ob.insideTemplate = saved;
   }
   override printRight(ob: OutputBuffer): void {
     this.name.print(ob);
@@ -1035,12 +1047,12 @@ class TemplateArgs extends Node {
     super();
   }
   printLeft(ob: OutputBuffer): void {
-    const saved = ob.gtIsGt;
-    ob.gtIsGt = 0;
+    const saved = ob.insideTemplate;
+    ob.insideTemplate = true;
     ob.add('<');
     printWithComma(ob, this.params);
     ob.add('>');
-    ob.gtIsGt = saved;
+    ob.insideTemplate = saved;
     // The requires clause is not printed, to keep the output simple.
   }
 }
@@ -1194,12 +1206,12 @@ class ClosureTypeName extends Node {
   }
   printDeclarator(ob: OutputBuffer): void {
     if (this.templateParams.length) {
-      const saved = ob.gtIsGt;
-      ob.gtIsGt = 0;
+      const saved = ob.insideTemplate;
+      ob.insideTemplate = true;
       ob.add('<');
       printWithComma(ob, this.templateParams);
       ob.add('>');
-      ob.gtIsGt = saved;
+      ob.insideTemplate = saved;
     }
     if (this.requires1 !== null) {
       ob.add(' requires ');
@@ -1241,7 +1253,8 @@ class BinaryExpr extends Node {
   }
   printLeft(ob: OutputBuffer): void {
     const op = this.infixOperator;
-    const parenAll = ob.isGtInsideTemplateArgs() && (op === '>' || op === '>>');
+    // Parenthesize '>' unless already inside parentheses within template arguments.
+    const parenAll = !ob.isInParensInTemplateArgs() && (op === '>' || op === '>>');
     if (parenAll) ob.printOpen();
     // Assignment is right associative, with special LHS precedence.
     const isAssign = this.prec === Prec.Assign;
@@ -1343,12 +1356,12 @@ class CastExpr extends Node {
   }
   printLeft(ob: OutputBuffer): void {
     ob.add(this.castKind);
-    const saved = ob.gtIsGt;
-    ob.gtIsGt = 0;
+    const saved = ob.insideTemplate;
+    ob.insideTemplate = true;
     ob.add('<');
     ob.printLeft(this.to);
     ob.add('>');
-    ob.gtIsGt = saved;
+    ob.insideTemplate = saved;
     ob.printOpen();
     this.from.printAsOperand(ob);
     ob.printClose();
@@ -3101,7 +3114,9 @@ class Parser {
             const size = isDigit(this.look()) ? new NameType(this.parseNumber()) : this.parseExpr();
             if (!size) return null;
             if (!this.consumeIf('_')) return null;
-            return new BitIntType(size, signed);
+            // Substitutable (LLVM 22).
+            result = new BitIntType(size, signed);
+            break;
           }
           case 'i':
             this.first += 2;
@@ -4285,6 +4300,763 @@ const FIXED_POINT: Record<string, string> = {
 };
 
 // ---------------------------------------------------------------------------
+// Rust v0 demangler (port of LLVM's RustDemangle.cpp)
+// ---------------------------------------------------------------------------
+
+const U64_MAX = (1n << 64n) - 1n;
+
+function rIsDigit(c: string): boolean {
+  return c >= '0' && c <= '9' && c.length === 1;
+}
+function rIsLower(c: string): boolean {
+  return c >= 'a' && c <= 'z' && c.length === 1;
+}
+function rIsUpper(c: string): boolean {
+  return c >= 'A' && c <= 'Z' && c.length === 1;
+}
+/** A valid mangled character: <0-9a-zA-Z_>. */
+function rIsValid(c: string): boolean {
+  return rIsDigit(c) || rIsLower(c) || rIsUpper(c) || c === '_';
+}
+
+const RUST_BASIC_TYPES: Record<string, string> = {
+  a: 'i8',
+  b: 'bool',
+  c: 'char',
+  d: 'f64',
+  e: 'str',
+  f: 'f32',
+  h: 'u8',
+  i: 'isize',
+  j: 'usize',
+  l: 'i32',
+  m: 'u32',
+  n: 'i128',
+  o: 'u128',
+  p: '_',
+  s: 'i16',
+  t: 'u16',
+  u: '()',
+  v: '...',
+  x: 'i64',
+  y: 'u64',
+  z: '!',
+};
+
+interface RustIdentifier {
+  name: string;
+  punycode: boolean;
+}
+
+/** UTF-8 bytes (one char per byte) of a Unicode scalar value, or null. */
+function utf8Bytes(cp: bigint): string | null {
+  if (cp >= 0xd800n && cp <= 0xdfffn) return null;
+  const n = Number(cp);
+  if (cp <= 0x7fn) return String.fromCharCode(n);
+  if (cp <= 0x7ffn) return String.fromCharCode(0xc0 | ((n >> 6) & 0x3f), 0x80 | (n & 0x3f));
+  if (cp <= 0xffffn)
+    return String.fromCharCode(0xe0 | (n >> 12), 0x80 | ((n >> 6) & 0x3f), 0x80 | (n & 0x3f));
+  if (cp <= 0x10ffffn)
+    return String.fromCharCode(
+      0xf0 | (n >> 18),
+      0x80 | ((n >> 12) & 0x3f),
+      0x80 | ((n >> 6) & 0x3f),
+      0x80 | (n & 0x3f),
+    );
+  return null;
+}
+
+/** Decodes Rust's punycode (with '_' as the delimiter); null when invalid. */
+function decodePunycode(input: string): string | null {
+  const points: string[] = [];
+  let inputIdx = 0;
+  const delimiterPos = input.lastIndexOf('_');
+  if (delimiterPos >= 0) {
+    for (; inputIdx !== delimiterPos; ++inputIdx) {
+      const c = input[inputIdx]!;
+      if (!rIsValid(c)) return null;
+      points.push(c);
+    }
+    ++inputIdx;
+  }
+
+  const base = 36n;
+  const skew = 38n;
+  const tMin = 1n;
+  const tMax = 26n;
+  let bias = 72n;
+  let n = 0x80n;
+  let damp = 700n;
+  const max = U64_MAX;
+
+  const adapt = (delta: bigint, numPoints: bigint): bigint => {
+    delta /= damp;
+    delta += delta / numPoints;
+    damp = 2n;
+    let k = 0n;
+    while (delta > ((base - tMin) * tMax) / 2n) {
+      delta /= base - tMin;
+      k += base;
+    }
+    return k + ((base - tMin + 1n) * delta) / (delta + skew);
+  };
+
+  for (let i = 0n; inputIdx !== input.length; i += 1n) {
+    const oldI = i;
+    let w = 1n;
+    for (let k = base; ; k += base) {
+      if (inputIdx === input.length) return null;
+      const c = input[inputIdx++]!;
+      let digit: bigint;
+      if (rIsLower(c)) digit = BigInt(c.charCodeAt(0) - 97);
+      else if (rIsDigit(c)) digit = BigInt(26 + c.charCodeAt(0) - 48);
+      else return null;
+      if (digit > (max - i) / w) return null;
+      i += digit * w;
+      const t = k <= bias ? tMin : k >= bias + tMax ? tMax : k - bias;
+      if (digit < t) break;
+      if (w > max / (base - t)) return null;
+      w *= base - t;
+    }
+    const numPoints = BigInt(points.length) + 1n;
+    bias = adapt(i - oldI, numPoints);
+    if (i / numPoints > max - n) return null;
+    n += i / numPoints;
+    i = i % numPoints;
+    const bytes = utf8Bytes(n);
+    if (bytes === null) return null;
+    points.splice(Number(i), 0, bytes);
+  }
+  return points.join('');
+}
+
+class RustDemangler {
+  private readonly maxRecursionLevel = 500;
+  private recursionLevel = 0;
+  private boundLifetimes = 0n;
+  private input = '';
+  private position = 0;
+  private printing = true;
+  private error = false;
+  out = '';
+
+  /** <symbol-name> = "_R" <path> [<instantiating-crate>] */
+  demangle(mangled: string): boolean {
+    if (!mangled.startsWith('_R')) return false;
+    mangled = mangled.slice(2);
+    const dot = mangled.indexOf('.');
+    this.input = dot < 0 ? mangled : mangled.slice(0, dot);
+
+    this.demanglePath(false);
+    if (this.position !== this.input.length) {
+      const saved = this.printing;
+      this.printing = false;
+      this.demanglePath(false);
+      this.printing = saved;
+    }
+    if (this.position !== this.input.length) this.error = true;
+
+    if (dot >= 0) {
+      this.print(' (');
+      this.print(mangled.slice(dot));
+      this.print(')');
+    }
+    return !this.error;
+  }
+
+  private enter(): boolean {
+    if (this.error || this.recursionLevel >= this.maxRecursionLevel) {
+      this.error = true;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * <path> = "C" <identifier>               // crate root
+   *        | "M" <impl-path> <type>         // <T> (inherent impl)
+   *        | "X" <impl-path> <type> <path>  // <T as Trait> (trait impl)
+   *        | "Y" <type> <path>              // <T as Trait> (trait definition)
+   *        | "N" <ns> <path> <identifier>   // ...::ident (nested path)
+   *        | "I" <path> {<generic-arg>} "E" // ...<T, U> (generic args)
+   *        | <backref>
+   * Returns whether generic arguments were left open (leaveOpen).
+   */
+  private demanglePath(inType: boolean, leaveOpen = false): boolean {
+    if (!this.enter()) return false;
+    this.recursionLevel++;
+    try {
+      switch (this.consume()) {
+        case 'C': {
+          this.parseOptionalBase62Number('s');
+          this.printIdentifier(this.parseIdentifier());
+          break;
+        }
+        case 'M': {
+          this.demangleImplPath(inType);
+          this.print('<');
+          this.demangleType();
+          this.print('>');
+          break;
+        }
+        case 'X': {
+          this.demangleImplPath(inType);
+          this.print('<');
+          this.demangleType();
+          this.print(' as ');
+          this.demanglePath(true);
+          this.print('>');
+          break;
+        }
+        case 'Y': {
+          this.print('<');
+          this.demangleType();
+          this.print(' as ');
+          this.demanglePath(true);
+          this.print('>');
+          break;
+        }
+        case 'N': {
+          const ns = this.consume();
+          if (!rIsLower(ns) && !rIsUpper(ns)) {
+            this.error = true;
+            break;
+          }
+          this.demanglePath(inType);
+          const disambiguator = this.parseOptionalBase62Number('s');
+          const ident = this.parseIdentifier();
+          if (rIsUpper(ns)) {
+            // Special namespaces
+            this.print('::{');
+            if (ns === 'C') this.print('closure');
+            else if (ns === 'S') this.print('shim');
+            else this.print(ns);
+            if (ident.name !== '') {
+              this.print(':');
+              this.printIdentifier(ident);
+            }
+            this.print('#');
+            this.printDecimalNumber(disambiguator);
+            this.print('}');
+          } else if (ident.name !== '') {
+            // Implementation internal namespaces.
+            this.print('::');
+            this.printIdentifier(ident);
+          }
+          break;
+        }
+        case 'I': {
+          this.demanglePath(inType);
+          // Omit "::" when in a type, where it is optional.
+          if (!inType) this.print('::');
+          this.print('<');
+          for (let i = 0; !this.error && !this.consumeIf('E'); ++i) {
+            if (i > 0) this.print(', ');
+            this.demangleGenericArg();
+          }
+          if (leaveOpen) return true;
+          this.print('>');
+          break;
+        }
+        case 'B': {
+          let isOpen = false;
+          this.demangleBackref(() => {
+            isOpen = this.demanglePath(inType, leaveOpen);
+          });
+          return isOpen;
+        }
+        default:
+          this.error = true;
+          break;
+      }
+      return false;
+    } finally {
+      this.recursionLevel--;
+    }
+  }
+
+  /** <impl-path> = [<disambiguator>] <path> */
+  private demangleImplPath(inType: boolean): void {
+    const saved = this.printing;
+    this.printing = false;
+    this.parseOptionalBase62Number('s');
+    this.demanglePath(inType);
+    this.printing = saved;
+  }
+
+  /** <generic-arg> = <lifetime> | <type> | "K" <const> */
+  private demangleGenericArg(): void {
+    if (this.consumeIf('L')) this.printLifetime(this.parseBase62Number());
+    else if (this.consumeIf('K')) this.demangleConst();
+    else this.demangleType();
+  }
+
+  private demangleBackref(f: () => void): void {
+    const backref = this.parseBase62Number();
+    if (this.error || backref >= BigInt(this.position)) {
+      this.error = true;
+      return;
+    }
+    if (!this.printing) return;
+    const saved = this.position;
+    this.position = Number(backref);
+    f();
+    this.position = saved;
+  }
+
+  /**
+   * <type> = <basic-type> | <path> | "A" <type> <const> | "S" <type>
+   *        | "T" {<type>} "E" | "R" [<lifetime>] <type> | "Q" [<lifetime>] <type>
+   *        | "P" <type> | "O" <type> | "F" <fn-sig> | "D" <dyn-bounds> <lifetime>
+   *        | <backref>
+   */
+  private demangleType(): void {
+    if (!this.enter()) return;
+    this.recursionLevel++;
+    try {
+      const start = this.position;
+      const c = this.consume();
+      const basic = RUST_BASIC_TYPES[c];
+      if (basic !== undefined && c !== '\0') {
+        this.print(basic);
+        return;
+      }
+      switch (c) {
+        case 'A':
+          this.print('[');
+          this.demangleType();
+          this.print('; ');
+          this.demangleConst();
+          this.print(']');
+          break;
+        case 'S':
+          this.print('[');
+          this.demangleType();
+          this.print(']');
+          break;
+        case 'T': {
+          this.print('(');
+          let i = 0;
+          for (; !this.error && !this.consumeIf('E'); ++i) {
+            if (i > 0) this.print(', ');
+            this.demangleType();
+          }
+          if (i === 1) this.print(',');
+          this.print(')');
+          break;
+        }
+        case 'R':
+        case 'Q':
+          this.print('&');
+          if (this.consumeIf('L')) {
+            const lifetime = this.parseBase62Number();
+            if (lifetime !== 0n) {
+              this.printLifetime(lifetime);
+              this.print(' ');
+            }
+          }
+          if (c === 'Q') this.print('mut ');
+          this.demangleType();
+          break;
+        case 'P':
+          this.print('*const ');
+          this.demangleType();
+          break;
+        case 'O':
+          this.print('*mut ');
+          this.demangleType();
+          break;
+        case 'F':
+          this.demangleFnSig();
+          break;
+        case 'D':
+          this.demangleDynBounds();
+          if (this.consumeIf('L')) {
+            const lifetime = this.parseBase62Number();
+            if (lifetime !== 0n) {
+              this.print(' + ');
+              this.printLifetime(lifetime);
+            }
+          } else {
+            this.error = true;
+          }
+          break;
+        case 'B':
+          this.demangleBackref(() => this.demangleType());
+          break;
+        default:
+          this.position = start;
+          this.demanglePath(true);
+          break;
+      }
+    } finally {
+      this.recursionLevel--;
+    }
+  }
+
+  /**
+   * <fn-sig> := [<binder>] ["U"] ["K" <abi>] {<type>} "E" <type>
+   * <abi> = "C" | <undisambiguated-identifier>
+   */
+  private demangleFnSig(): void {
+    const savedBound = this.boundLifetimes;
+    this.demangleOptionalBinder();
+    if (this.consumeIf('U')) this.print('unsafe ');
+    if (this.consumeIf('K')) {
+      this.print('extern "');
+      if (this.consumeIf('C')) {
+        this.print('C');
+      } else {
+        const ident = this.parseIdentifier();
+        if (ident.punycode) this.error = true;
+        // When mangling ABI string, the "-" is replaced with "_".
+        for (const ch of ident.name) this.print(ch === '_' ? '-' : ch);
+      }
+      this.print('" ');
+    }
+    this.print('fn(');
+    for (let i = 0; !this.error && !this.consumeIf('E'); ++i) {
+      if (i > 0) this.print(', ');
+      this.demangleType();
+    }
+    this.print(')');
+    if (this.consumeIf('u')) {
+      // Skip the unit type from the output.
+    } else {
+      this.print(' -> ');
+      this.demangleType();
+    }
+    this.boundLifetimes = savedBound;
+  }
+
+  /** <dyn-bounds> = [<binder>] {<dyn-trait>} "E" */
+  private demangleDynBounds(): void {
+    const savedBound = this.boundLifetimes;
+    this.print('dyn ');
+    this.demangleOptionalBinder();
+    for (let i = 0; !this.error && !this.consumeIf('E'); ++i) {
+      if (i > 0) this.print(' + ');
+      this.demangleDynTrait();
+    }
+    this.boundLifetimes = savedBound;
+  }
+
+  /**
+   * <dyn-trait> = <path> {<dyn-trait-assoc-binding>}
+   * <dyn-trait-assoc-binding> = "p" <undisambiguated-identifier> <type>
+   */
+  private demangleDynTrait(): void {
+    let isOpen = this.demanglePath(true, true);
+    while (!this.error && this.consumeIf('p')) {
+      if (!isOpen) {
+        isOpen = true;
+        this.print('<');
+      } else {
+        this.print(', ');
+      }
+      this.print(this.parseIdentifier().name);
+      this.print(' = ');
+      this.demangleType();
+    }
+    if (isOpen) this.print('>');
+  }
+
+  /** <binder> = "G" <base-62-number>; updates the number of bound lifetimes. */
+  private demangleOptionalBinder(): void {
+    const binder = this.parseOptionalBase62Number('G');
+    if (this.error || binder === 0n) return;
+    // Reject inputs too short to reference all bound lifetimes.
+    if (binder >= BigInt(this.input.length) - this.boundLifetimes) {
+      this.error = true;
+      return;
+    }
+    this.print('for<');
+    for (let i = 0n; i !== binder; ++i) {
+      this.boundLifetimes += 1n;
+      if (i > 0n) this.print(', ');
+      this.printLifetime(1n);
+    }
+    this.print('> ');
+  }
+
+  /** <const> = <basic-type> <const-data> | "p" | <backref> */
+  private demangleConst(): void {
+    if (!this.enter()) return;
+    this.recursionLevel++;
+    try {
+      const c = this.consume();
+      switch (c) {
+        case 'a':
+        case 's':
+        case 'l':
+        case 'x':
+        case 'n':
+        case 'i':
+        case 'h':
+        case 't':
+        case 'm':
+        case 'y':
+        case 'o':
+        case 'j':
+          this.demangleConstInt();
+          break;
+        case 'b':
+          this.demangleConstBool();
+          break;
+        case 'c':
+          this.demangleConstChar();
+          break;
+        case 'p':
+          this.print('_');
+          break;
+        case 'B':
+          this.demangleBackref(() => this.demangleConst());
+          break;
+        default:
+          this.error = true;
+          break;
+      }
+    } finally {
+      this.recursionLevel--;
+    }
+  }
+
+  /** <const-data> = ["n"] <hex-number> */
+  private demangleConstInt(): void {
+    if (this.consumeIf('n')) this.print('-');
+    const [value, hexDigits] = this.parseHexNumber();
+    if (hexDigits.length <= 16) {
+      this.printDecimalNumber(value);
+    } else {
+      this.print('0x');
+      this.print(hexDigits);
+    }
+  }
+
+  /** <const-data> = "0_" | "1_" */
+  private demangleConstBool(): void {
+    const [, hexDigits] = this.parseHexNumber();
+    if (hexDigits === '0') this.print('false');
+    else if (hexDigits === '1') this.print('true');
+    else this.error = true;
+  }
+
+  /** <const-data> = <hex-number> */
+  private demangleConstChar(): void {
+    const [codePoint, hexDigits] = this.parseHexNumber();
+    if (this.error || hexDigits.length > 6) {
+      this.error = true;
+      return;
+    }
+    this.print("'");
+    switch (codePoint) {
+      case 9n:
+        this.print('\\t');
+        break;
+      case 13n:
+        this.print('\\r');
+        break;
+      case 10n:
+        this.print('\\n');
+        break;
+      case 92n:
+        this.print('\\\\');
+        break;
+      case 34n:
+        this.print('"');
+        break;
+      case 39n:
+        this.print("\\'");
+        break;
+      default:
+        if (codePoint >= 0x20n && codePoint <= 0x7en) {
+          this.print(String.fromCharCode(Number(codePoint)));
+        } else {
+          this.print('\\u{');
+          this.print(hexDigits);
+          this.print('}');
+        }
+        break;
+    }
+    this.print("'");
+  }
+
+  /** <undisambiguated-identifier> = ["u"] <decimal-number> ["_"] <bytes> */
+  private parseIdentifier(): RustIdentifier {
+    const punycode = this.consumeIf('u');
+    const bytes = this.parseDecimalNumber();
+    // Underscore resolves the ambiguity when identifier starts with a decimal
+    // digit or another underscore.
+    this.consumeIf('_');
+    if (this.error || bytes > BigInt(this.input.length - this.position)) {
+      this.error = true;
+      return { name: '', punycode: false };
+    }
+    const n = Number(bytes);
+    const s = this.input.slice(this.position, this.position + n);
+    this.position += n;
+    for (const ch of s) {
+      if (!rIsValid(ch)) {
+        this.error = true;
+        return { name: '', punycode: false };
+      }
+    }
+    return { name: s, punycode };
+  }
+
+  /** An optional base-62 number introduced by `tag`: 0 when absent, else value + 1. */
+  private parseOptionalBase62Number(tag: string): bigint {
+    if (!this.consumeIf(tag)) return 0n;
+    const n = this.parseBase62Number();
+    if (this.error || n === U64_MAX) {
+      if (!this.error) this.error = true;
+      return 0n;
+    }
+    return n + 1n;
+  }
+
+  /** <base-62-number> = {<0-9a-zA-Z>} "_"; "_" is 0, "0_" is 1, ... */
+  private parseBase62Number(): bigint {
+    if (this.consumeIf('_')) return 0n;
+    let value = 0n;
+    for (;;) {
+      const c = this.consume();
+      let digit: number;
+      if (c === '_') break;
+      else if (rIsDigit(c)) digit = c.charCodeAt(0) - 48;
+      else if (rIsLower(c)) digit = 10 + c.charCodeAt(0) - 97;
+      else if (rIsUpper(c)) digit = 36 + c.charCodeAt(0) - 65;
+      else {
+        this.error = true;
+        return 0n;
+      }
+      value = value * 62n + BigInt(digit);
+      if (value > U64_MAX) {
+        this.error = true;
+        return 0n;
+      }
+    }
+    if (value === U64_MAX) {
+      this.error = true;
+      return 0n;
+    }
+    return value + 1n;
+  }
+
+  /** <decimal-number> = "0" | <1-9> {<0-9>} */
+  private parseDecimalNumber(): bigint {
+    const c = this.look();
+    if (!rIsDigit(c)) {
+      this.error = true;
+      return 0n;
+    }
+    if (c === '0') {
+      this.consume();
+      return 0n;
+    }
+    let value = 0n;
+    while (rIsDigit(this.look())) {
+      value = value * 10n + BigInt(this.consume().charCodeAt(0) - 48);
+      if (value > U64_MAX) {
+        this.error = true;
+        return 0n;
+      }
+    }
+    return value;
+  }
+
+  /** <hex-number> = "0_" | <1-9a-f> {<0-9a-f>} "_"; returns [value mod 2^64, digits]. */
+  private parseHexNumber(): [bigint, string] {
+    const start = this.position;
+    let value = 0n;
+    const c0 = this.look();
+    if (!(rIsDigit(c0) || (c0 >= 'a' && c0 <= 'f' && c0.length === 1))) this.error = true;
+    if (this.consumeIf('0')) {
+      if (!this.consumeIf('_')) this.error = true;
+    } else {
+      while (!this.error && !this.consumeIf('_')) {
+        const c = this.consume();
+        if (rIsDigit(c)) value = (value * 16n + BigInt(c.charCodeAt(0) - 48)) & U64_MAX;
+        else if (c >= 'a' && c <= 'f' && c.length === 1) value = (value * 16n + BigInt(10 + c.charCodeAt(0) - 97)) & U64_MAX;
+        else this.error = true;
+      }
+    }
+    if (this.error) return [0n, ''];
+    return [value, this.input.slice(start, this.position - 1)];
+  }
+
+  private print(str: string): void {
+    if (this.error || !this.printing) return;
+    this.out += str;
+  }
+
+  private printDecimalNumber(n: bigint): void {
+    if (this.error || !this.printing) return;
+    this.out += n.toString();
+  }
+
+  /**
+   * Prints a lifetime. Index 0 is an erased lifetime; others are De Bruijn
+   * indices referring to lifetimes bound by enclosing binders.
+   */
+  private printLifetime(index: bigint): void {
+    if (index === 0n) {
+      this.print("'_");
+      return;
+    }
+    if (index - 1n >= this.boundLifetimes) {
+      this.error = true;
+      return;
+    }
+    const depth = this.boundLifetimes - index;
+    this.print("'");
+    if (depth < 26n) {
+      this.print(String.fromCharCode(97 + Number(depth)));
+    } else {
+      this.print('z');
+      this.printDecimalNumber(depth - 26n + 1n);
+    }
+  }
+
+  private printIdentifier(ident: RustIdentifier): void {
+    if (this.error || !this.printing) return;
+    if (ident.punycode) {
+      const decoded = decodePunycode(ident.name);
+      if (decoded === null) this.error = true;
+      else this.out += decoded;
+    } else {
+      this.print(ident.name);
+    }
+  }
+
+  private look(): string {
+    if (this.error || this.position >= this.input.length) return '\0';
+    return this.input[this.position]!;
+  }
+
+  private consume(): string {
+    if (this.error || this.position >= this.input.length) {
+      this.error = true;
+      return '\0';
+    }
+    return this.input[this.position++]!;
+  }
+
+  private consumeIf(prefix: string): boolean {
+    if (this.error || this.position >= this.input.length || this.input[this.position] !== prefix) return false;
+    this.position += 1;
+    return true;
+  }
+}
+
+/** llvm::rustDemangle: the demangled text, or null. */
+function rustDemangle(s: string): string | null {
+  if (!s.startsWith('_R')) return null;
+  const d = new RustDemangler();
+  return d.demangle(s) ? d.out : null;
+}
+
+// ---------------------------------------------------------------------------
 // Entry points
 // ---------------------------------------------------------------------------
 
@@ -4315,7 +5087,7 @@ function isItaniumEncoding(s: string): boolean {
   return n > 0 && n <= 4 && s[pos] === 'Z';
 }
 
-/** llvm::nonMicrosoftDemangle, for Itanium names. */
+/** llvm::nonMicrosoftDemangle: Itanium and Rust v0 names (D only for `_Dmain`). */
 function nonMicrosoftDemangle(s: string, canHaveLeadingDot: boolean): string | null {
   let prefix = '';
   // Do not consider the dot prefix as part of the demangled symbol name.
@@ -4323,8 +5095,10 @@ function nonMicrosoftDemangle(s: string, canHaveLeadingDot: boolean): string | n
     s = s.slice(1);
     prefix = '.';
   }
-  if (!isItaniumEncoding(s)) return null;
-  const d = itaniumDemangle(s);
+  let d: string | null = null;
+  if (isItaniumEncoding(s)) d = itaniumDemangle(s);
+  else if (s.startsWith('_R')) d = rustDemangle(s);
+  else if (s === '_Dmain') d = 'D main'; // the only D name handled here (see the header)
   return d === null ? null : prefix + d;
 }
 
@@ -4343,8 +5117,8 @@ const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Demangles an Itanium-mangled name exactly as LLVM's llvm::demangle() does; returns the input unchanged when it is not a mangled name or cannot be demangled. */
 export function demangle(name: string): string {
-  // Cheap rejection: every demangleable name has a 'Z' after 1-4 underscores (maybe after a '.').
-  if (name.indexOf('Z') < 0 || (name[0] !== '_' && name[0] !== '.')) return name;
+  // Cheap rejection: everything demangled here starts with '_' (maybe after a '.').
+  if (name.length < 2 || (name[0] !== '_' && name[0] !== '.')) return name;
   // The demangler works on bytes (<source-name> lengths count UTF-8 bytes).
   const nonAscii = NON_ASCII.test(name);
   const bytes = nonAscii ? Buffer.from(name, 'utf8').toString('latin1') : name;
