@@ -133,6 +133,20 @@ function splitPieces(c: InputChunk, data: Uint8Array, buf: Uint8Array): Pieces {
  */
 export function finalizeMerged(m: InputChunk, bytesOf: (c: InputChunk) => Uint8Array): void {
   const chunks = m.merged!;
+  // The table depends only on which chunks (of which cached inputs) are merged, in which order:
+  // a Linker re-linking the same inputs reuses it.
+  const memoKey = chunks.map((c) => c.srcStart).join(',') + `|${m.alignment}`;
+  const memoBuf = chunks[0].file ? chunks[0].file.data.buf : null;
+  const memoHit = memoBuf ? mergeMemo.get(memoBuf)?.get(memoKey) : undefined;
+  if (memoHit && memoHit.bufs.length === chunks.length && memoHit.bufs.every((b, i) => b === chunks[i].file?.data.buf)) {
+    m.body = memoHit.body;
+    m.size = memoHit.body.length;
+    for (let i = 0; i < chunks.length; i++) {
+      chunks[i].pieceIn = memoHit.pieceIn[i];
+      chunks[i].pieceOut = memoHit.pieceOut[i];
+    }
+    return;
+  }
   const datas: Uint8Array[] = [];
   const split: Pieces[] = [];
   let total = 0;
@@ -238,7 +252,22 @@ export function finalizeMerged(m: InputChunk, bytesOf: (c: InputChunk) => Uint8A
     for (let i = 0; i < uids.length; i++) out[i] = off[uids[i]];
     c.pieceOut = out;
   }
+  if (memoBuf && chunks.every((c) => c.file)) {
+    let perBuf = mergeMemo.get(memoBuf);
+    if (!perBuf) mergeMemo.set(memoBuf, (perBuf = new Map()));
+    // One table per first-buffer is plenty: it is the one a repeated link needs.
+    perBuf.clear();
+    perBuf.set(memoKey, { bufs: chunks.map((c) => c.file!.data.buf), body, pieceIn: chunks.map((c) => c.pieceIn!), pieceOut: chunks.map((c) => c.pieceOut!) });
+  }
 }
+
+interface MergeMemo {
+  bufs: Uint8Array[];
+  body: Uint8Array;
+  pieceIn: Uint32Array[];
+  pieceOut: Float64Array[];
+}
+const mergeMemo = new WeakMap<Uint8Array, Map<string, MergeMemo>>();
 
 /** LLVM's three-way radix quicksort on reversed strings (larger first). */
 function multikeySort(v: Int32Array, lo: number, hi: number, pos: number, tail: (u: number, pos: number) => number): void {

@@ -1,0 +1,77 @@
+// Runs one in-process measurement in a fresh Node process (so peak memory is its own) and
+// prints a JSON result on stdout. Usage: node bench/measure.mjs <json spec>
+//   spec: { mode, argv, cwd, runs, warmup, backend?, smallArgv?, count? }
+
+import { readFileSync } from 'node:fs';
+
+const spec = JSON.parse(process.argv[2]);
+if (spec.backend) process.env.WELD_BACKEND = spec.backend;
+const weld = await import('../dist/index.js');
+const { runLink } = await import('../dist/link.js');
+const { executeTs } = await import('../dist/backend/ts.js');
+const { nativeBackend } = await import('../dist/backend/index.js');
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time(fn, runs, warmup) {
+  for (let i = 0; i < warmup; i++) fn();
+  const ts = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    fn();
+    ts.push(performance.now() - t);
+  }
+  return median(ts);
+}
+
+let result;
+switch (spec.mode) {
+  case 'newLinker':
+    // A new Linker per link: everything is read and parsed each time (JIT warm).
+    result = { ms: time(() => new weld.Linker({ threads: 0 }).linkSync(spec.argv, { cwd: spec.cwd }), spec.runs, spec.warmup) };
+    break;
+  case 'reusedLinker': {
+    const L = new weld.Linker({ threads: 0 });
+    result = { ms: time(() => L.linkSync(spec.argv, { cwd: spec.cwd }), spec.runs, spec.warmup) };
+    break;
+  }
+  case 'execute': {
+    let plan;
+    runLink({ argv: spec.argv, cwd: spec.cwd, onPlan: (p) => (plan = p) });
+    const n = nativeBackend();
+    result = {
+      ts: time(() => executeTs(plan), spec.runs, spec.warmup),
+      native: 'error' in n ? null : time(() => n.execute(plan), spec.runs, spec.warmup),
+      bytes: plan.size,
+    };
+    break;
+  }
+  case 'smallLinks': {
+    // `count` small links through one Linker, one after another, after one warm-up link.
+    const L = new weld.Linker({ threads: 0 });
+    L.linkSync(spec.argv, { cwd: spec.cwd });
+    const t = performance.now();
+    for (let i = 0; i < spec.count; i++) L.linkSync(spec.argv, { cwd: spec.cwd });
+    result = { ms: performance.now() - t };
+    break;
+  }
+  case 'smallLinksParallel': {
+    // The same through link(): concurrent links spread over worker threads.
+    const L = new weld.Linker();
+    await Promise.all(Array.from({ length: 4 }, () => L.link(spec.argv, { cwd: spec.cwd })));
+    const t = performance.now();
+    await Promise.all(Array.from({ length: spec.count }, () => L.link(spec.argv, { cwd: spec.cwd })));
+    result = { ms: performance.now() - t };
+    await L.close();
+    break;
+  }
+  default:
+    throw new Error(`unknown mode ${spec.mode}`);
+}
+result.maxRssMB = process.resourceUsage().maxRSS / 1024;
+result.backend = weld.backend;
+void readFileSync;
+process.stdout.write(JSON.stringify(result));

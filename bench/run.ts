@@ -1,0 +1,179 @@
+// npm run bench: builds the benchmark programs (cached), then times in one run, as medians of
+// repeated runs: wasm-ld as a process (the system one when present) and YoWASP's wasm-ld in
+// Node, the weld CLI, link() with a new Linker each time, a reused Linker, plan execution on
+// each backend, and 100 small links through one Linker against 100 wasm-ld processes; with
+// peak memory. Prints a table and writes bench/results.md.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileToFiles, linkCommand, sysroot, wasmLd } from '../test/support/toolchain.js';
+import { cxxProgram, largeProgram, smallProgram } from './cases.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const work = join(root, 'bench', '.cache');
+mkdirSync(work, { recursive: true });
+const quick = process.env.WELD_BENCH_QUICK === '1';
+const RUNS = quick ? 3 : 9;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function which(cmd: string): string | null {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** Median wall time of a command, and its peak RSS (MB) when GNU time is available. */
+function timeProcess(cmd: string[], cwd: string, runs: number, env: NodeJS.ProcessEnv = process.env): { ms: number; rss: number | null } {
+  const ts: number[] = [];
+  let rss: number | null = null;
+  for (let i = 0; i < runs + 1; i++) {
+    const t = performance.now();
+    const r = spawnSync(cmd[0], cmd.slice(1), { cwd, env, encoding: 'utf8' });
+    const dt = performance.now() - t;
+    if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed: ${r.stderr}`);
+    if (i > 0) ts.push(dt);
+  }
+  if (gnuTime) {
+    const r = spawnSync(gnuTime, ['-f', '%M', ...cmd], { cwd, env, encoding: 'utf8' });
+    const m = /(\d+)\s*$/.exec(r.stderr.trim());
+    if (m) rss = Number(m[1]) / 1024;
+  }
+  return { ms: median(ts), rss };
+}
+
+interface Measured {
+  ms?: number;
+  ts?: number;
+  native?: number | null;
+  bytes?: number;
+  maxRssMB: number;
+  backend: string;
+}
+
+function measure(spec: Record<string, unknown>): Measured {
+  const r = spawnSync(process.execPath, [join(root, 'bench', 'measure.mjs'), JSON.stringify(spec)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`measure ${spec.mode} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Measured;
+}
+
+interface Case {
+  name: string;
+  argv: string[];
+  objectBytes: number;
+}
+
+async function buildCase(name: string, files: Record<string, string>, args: string[]): Promise<Case> {
+  const sources = Object.keys(files);
+  const objs = await compileToFiles(files, args, { sources });
+  const driver = sources.some((s) => s.endsWith('.cpp')) ? 'clang++' : 'clang';
+  const argv = await linkCommand(driver, objs, ['-o', `${name}.wasm`]);
+  const objectBytes = objs.reduce((n, o) => n + statSync(o).size, 0);
+  return { name, argv, objectBytes };
+}
+
+const fmt = (ms: number | null | undefined) => (ms === null || ms === undefined ? 'n/a' : ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? (a / b).toFixed(2) + 'x' : 'n/a');
+
+async function main() {
+  console.log('building cases (cached after the first run)...');
+  await sysroot();
+  const cases = [
+    await buildCase('large', largeProgram(), ['-O2']),
+    await buildCase('cxx', cxxProgram, ['-O2', '-fno-exceptions']),
+    await buildCase('small', smallProgram, ['-O2']),
+  ];
+  const sysLd = which('wasm-ld-22') ?? which('wasm-ld');
+  const node0 = timeProcess([process.execPath, '-e', '0'], work, RUNS);
+  const weldBin = join(root, 'bin', 'weld.js');
+  const lines: string[] = [];
+  const out = (s = '') => {
+    console.log(s);
+    lines.push(s);
+  };
+  out(`# weld benchmark`);
+  out();
+  out(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}. Medians of ${RUNS} runs, milliseconds.`);
+  out(`Reference: ${sysLd ? `${sysLd} (process)` : 'no system wasm-ld'}; YoWASP wasm-ld 22 in Node. \`node -e 0\`: ${fmt(node0.ms)} ms.`);
+  out();
+  const backends = ['native', 'ts'];
+  for (const c of cases) {
+    out(`## ${c.name}: ${(c.objectBytes / 1e6).toFixed(2)} MB of objects (+ libc${c.name === 'cxx' ? ', libc++' : ''})`);
+    out();
+    const sys = sysLd ? timeProcess([sysLd, ...c.argv], work, RUNS) : null;
+    const ywTimes: number[] = [];
+    await wasmLd(c.argv, { cwd: work });
+    for (let i = 0; i < Math.max(3, Math.floor(RUNS / 2)); i++) {
+      const t = performance.now();
+      const r = await wasmLd(c.argv, { cwd: work });
+      if (r.code !== 0) throw new Error(r.stderr);
+      ywTimes.push(performance.now() - t);
+    }
+    const yw = median(ywTimes);
+    const ref = sys?.ms ?? yw;
+    out('| what | backend | ms | vs wasm-ld | peak RSS MB |');
+    out('|---|---|---:|---:|---:|');
+    if (sys) out(`| wasm-ld process | | ${fmt(sys.ms)} | 1.00x | ${fmt(sys.rss)} |`);
+    out(`| wasm-ld in Node (YoWASP) | | ${fmt(yw)} | ${ratio(yw, ref)} | |`);
+    for (const b of backends) {
+      const env = { ...process.env, WELD_BACKEND: b };
+      let cli;
+      try {
+        cli = timeProcess([process.execPath, weldBin, ...c.argv], work, RUNS, env);
+      } catch (e) {
+        out(`| weld CLI | ${b} | unavailable: ${(e as Error).message.split('\n')[0]} | | |`);
+        continue;
+      }
+      out(`| weld CLI | ${b} | ${fmt(cli.ms)} | ${ratio(cli.ms, ref)} | ${fmt(cli.rss)} |`);
+      out(`| weld CLI minus node start-up | ${b} | ${fmt(cli.ms - node0.ms)} | ${ratio(cli.ms - node0.ms, ref)} | |`);
+      const fresh = measure({ mode: 'newLinker', argv: c.argv, cwd: work, runs: RUNS, warmup: 3, backend: b });
+      out(`| link(), new Linker each time | ${b} | ${fmt(fresh.ms)} | ${ratio(fresh.ms, ref)} | ${fmt(fresh.maxRssMB)} |`);
+      const reused = measure({ mode: 'reusedLinker', argv: c.argv, cwd: work, runs: RUNS * 2, warmup: 3, backend: b });
+      out(`| link(), reused Linker (cached inputs) | ${b} | ${fmt(reused.ms)} | ${ratio(reused.ms, ref)} | ${fmt(reused.maxRssMB)} |`);
+    }
+    const ex = measure({ mode: 'execute', argv: c.argv, cwd: work, runs: RUNS * 2, warmup: 3 });
+    out(`| plan execution (${(ex.bytes! / 1e6).toFixed(2)} MB output) | ts | ${fmt(ex.ts)} | | |`);
+    out(`| plan execution | native | ${fmt(ex.native)} | TS/native ${ratio(ex.ts, ex.native)} | |`);
+    out();
+  }
+
+  const small = cases[2];
+  const N = 100;
+  out(`## ${N} small links (${small.name}) in one process vs ${N} wasm-ld processes`);
+  out();
+  out('| what | backend | ms total | links/s | vs wasm-ld processes |');
+  out('|---|---|---:|---:|---:|');
+  const ld = sysLd ?? null;
+  let procMs: number | null = null;
+  if (ld) {
+    const t = performance.now();
+    for (let i = 0; i < N; i++) {
+      const r = spawnSync(ld, small.argv, { cwd: work });
+      if (r.status !== 0) throw new Error('wasm-ld failed');
+    }
+    procMs = performance.now() - t;
+    out(`| ${N} × wasm-ld process | | ${fmt(procMs)} | ${((N * 1000) / procMs).toFixed(0)} | 1.00x |`);
+  }
+  for (const b of backends) {
+    try {
+      const seq = measure({ mode: 'smallLinks', argv: small.argv, cwd: work, count: N, backend: b });
+      out(`| one Linker, linkSync × ${N} | ${b} | ${fmt(seq.ms)} | ${((N * 1000) / seq.ms!).toFixed(0)} | ${procMs ? (procMs / seq.ms!).toFixed(1) + 'x' : 'n/a'} |`);
+      const par = measure({ mode: 'smallLinksParallel', argv: small.argv, cwd: work, count: N, backend: b });
+      out(`| one Linker, Promise.all(link × ${N}) | ${b} | ${fmt(par.ms)} | ${((N * 1000) / par.ms!).toFixed(0)} | ${procMs ? (procMs / par.ms!).toFixed(1) + 'x' : 'n/a'} |`);
+    } catch (e) {
+      out(`| one Linker | ${b} | unavailable: ${(e as Error).message.split('\n')[0]} | | |`);
+    }
+  }
+  out();
+  writeFileSync(join(root, 'bench', 'results.md'), lines.join('\n') + '\n');
+  console.log('written bench/results.md');
+}
+
+await main();
