@@ -16,8 +16,9 @@ interface Entry {
   digest: string;
   bytes: Uint8Array;
   cost: number;
-  objects: Map<string, ObjectData>;
-  names: Map<string, string[]>;
+  /** Parsed objects and lazy names by member index + 1 (0: the file itself). */
+  objects: (ObjectData | undefined)[];
+  names: (string[] | undefined)[];
   archive: ArchiveMember[] | null;
 }
 
@@ -98,7 +99,7 @@ export class PersistentCache implements InputCache {
     const key = st ? fileKey(path, st) : contentKey(r.bytes);
     let e = this.byKey.get(key);
     if (!e) {
-      e = { key, refs: 0, digest: '', bytes: r.bytes, cost: r.bytes.length, objects: new Map(), names: new Map(), archive: null };
+      e = { key, refs: 0, digest: '', bytes: r.bytes, cost: r.bytes.length, objects: [], names: [], archive: null };
       this.byKey.set(key, e);
       this.bytes += e.cost;
     }
@@ -107,19 +108,13 @@ export class PersistentCache implements InputCache {
     return { bytes: e.bytes, key };
   }
 
-  private entryFor(key: string): Entry | undefined {
-    // Object keys are "<file key>" or "<file key>(<member header offset>)".
-    const paren = key.lastIndexOf('(');
-    return this.byKey.get(key) ?? (paren > 0 && key.endsWith(')') ? this.byKey.get(key.slice(0, paren)) : undefined);
-  }
-
-  object(key: string, make: () => ObjectData): ObjectData {
-    const e = this.entryFor(key);
-    let o = e?.objects.get(key);
+  object(key: string, member: number, make: () => ObjectData): ObjectData {
+    const e = this.byKey.get(key);
+    let o = e?.objects[member + 1];
     if (!o) {
       o = make();
       if (e) {
-        e.objects.set(key, o);
+        e.objects[member + 1] = o;
         // Parsed data costs about its relocation and symbol tables on top of the bytes.
         const extra = o.relocType.length * 17 + o.symbols.length * 96;
         e.cost += extra;
@@ -130,12 +125,12 @@ export class PersistentCache implements InputCache {
     return o;
   }
 
-  lazyNames(key: string, make: () => string[]): string[] {
-    const e = this.entryFor(key);
-    let n = e?.names.get(key);
+  lazyNames(key: string, member: number, make: () => string[]): string[] {
+    const e = this.byKey.get(key);
+    let n = e?.names[member + 1];
     if (!n) {
       n = make();
-      e?.names.set(key, n);
+      if (e) e.names[member + 1] = n;
     }
     return n;
   }

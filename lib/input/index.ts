@@ -6,7 +6,7 @@ import { dirname, extname, isAbsolute, join } from 'node:path';
 import { InputError, type Diagnostics } from '../diag.js';
 import type { FileDirective, LinkOptions } from '../options/index.js';
 import type { FileSystem } from '../options/rsp.js';
-import { ObjFile } from '../resolve/model.js';
+import { ObjFile, type ObjectSource } from '../resolve/model.js';
 import { isArchive, readArchive, type ArchiveMember } from './archive.js';
 import { isWasmObject, parseObject, scanDefinedSymbols, type ObjectData } from './object.js';
 
@@ -14,8 +14,9 @@ import { isWasmObject, parseObject, scanDefinedSymbols, type ObjectData } from '
 export interface InputCache {
   /** Reads a file (via the cache when unchanged). */
   read(fs: FileSystem, path: string): { bytes: Uint8Array; key: string } | { error: string };
-  object(key: string, make: () => ObjectData): ObjectData;
-  lazyNames(key: string, make: () => string[]): string[];
+  /** The parsed object of a file (member -1) or of an archive's member (its index). */
+  object(key: string, member: number, make: () => ObjectData): ObjectData;
+  lazyNames(key: string, member: number, make: () => string[]): string[];
   archive(key: string, make: () => ArchiveMember[]): ArchiveMember[];
   /** Content digest of a file read through this cache (for the link cache). */
   digest(key: string, bytes: Uint8Array): string;
@@ -31,14 +32,16 @@ export function oneShotCache(): InputCache {
       const r = fs.read(path);
       return 'error' in r ? r : { bytes: r.bytes, key: path };
     },
-    object(key, make) {
-      let o = objects.get(key);
-      if (!o) objects.set(key, (o = make()));
+    object(key, member, make) {
+      const k = `${key}(${member})`;
+      let o = objects.get(k);
+      if (!o) objects.set(k, (o = make()));
       return o;
     },
-    lazyNames(key, make) {
-      let n = names.get(key);
-      if (!n) names.set(key, (n = make()));
+    lazyNames(key, member, make) {
+      const k = `${key}(${member})`;
+      let n = names.get(k);
+      if (!n) names.set(k, (n = make()));
       return n;
     },
     archive(key, make) {
@@ -170,8 +173,19 @@ export class InputLoader {
           return mr.bytes;
         }),
       );
-      for (const m of members) {
-        const mkey = `${r.key}(${m.headerOffset})`;
+      const cache = this.cache;
+      const source: ObjectSource = {
+        object: (i) => {
+          const m = members[i];
+          return cache.object(r.key, i, () => parseObject(m.buf, m.start, m.end, { file: path, member: m.name }, `${path}(${m.name})`));
+        },
+        names: (i) => {
+          const m = members[i];
+          return cache.lazyNames(r.key, i, () => scanDefinedSymbols(m.buf, m.start, m.end, { file: path, member: m.name }));
+        },
+      };
+      for (let i = 0; i < members.length; i++) {
+        const m = members[i];
         if (isBitcode(m.buf, m.start)) {
           this.diag.error(`${path}(${m.name}): LTO/bitcode is not supported by weld`, { file: path, member: m.name });
           continue;
@@ -181,15 +195,7 @@ export class InputLoader {
           else this.diag.warn(`${path}: archive member '${m.name}' is neither Wasm object file nor LLVM bitcode`, { file: path, member: m.name });
           continue;
         }
-        const ctx = { file: path, member: m.name };
-        const display = `${path}(${m.name})`;
-        const file = new ObjFile(
-          m.name,
-          path,
-          !this.inWholeArchive,
-          () => this.cache.object(mkey, () => parseObject(m.buf, m.start, m.end, ctx, display)),
-          () => this.cache.lazyNames(mkey, () => scanDefinedSymbols(m.buf, m.start, m.end, ctx)),
-        );
+        const file = new ObjFile(m.name, path, !this.inWholeArchive, source, i);
         // --whole-archive members are live like command-line objects.
         if (this.inWholeArchive) file.live = true;
         this.files.push(file);
@@ -198,13 +204,12 @@ export class InputLoader {
     }
     if (isWasmObject(buf, 0, buf.length)) {
       const ctx = { file: path };
-      const file = new ObjFile(
-        path,
-        '',
-        this.inLib,
-        () => this.cache.object(r.key, () => parseObject(buf, 0, buf.length, ctx, path)),
-        () => this.cache.lazyNames(r.key, () => scanDefinedSymbols(buf, 0, buf.length, ctx)),
-      );
+      const cache = this.cache;
+      const source: ObjectSource = {
+        object: () => cache.object(r.key, -1, () => parseObject(buf, 0, buf.length, ctx, path)),
+        names: () => cache.lazyNames(r.key, -1, () => scanDefinedSymbols(buf, 0, buf.length, ctx)),
+      };
+      const file = new ObjFile(path, '', this.inLib, source, -1);
       if (this.isStatic && !this.inLib && file.data.isShared) {
         this.diag.error(`attempted static link of dynamic object ${path}`, { file: path });
         return;

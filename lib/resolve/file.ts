@@ -64,6 +64,13 @@ export function parseFile(ctx: Context, file: ObjFile): void {
   if (d.is64) ctx.diag.fatal(`${file}: must specify -mwasm64 to process wasm64 object files`, { file: file.toString() });
 
   file.keptComdats = d.comdats.map((c) => symtab.addComdat(c.name));
+  file.functions = [];
+  file.segments = [];
+  file.customSections = [];
+  file.customSectionsByIndex = new Map();
+  file.globals = [];
+  file.tables = [];
+  file.tags = [];
   const excluded = (comdat: number) => comdat >= 0 && !file.keptComdats[comdat];
 
   // Custom sections.
@@ -84,7 +91,7 @@ export function parseFile(ctx: Context, file: ObjFile): void {
       c.pieceIn = new Uint32Array(0);
     }
     file.customSections.push(c);
-    file.customSectionsByIndex.set(cs.index, c);
+    file.customSectionsByIndex!.set(cs.index, c);
   }
 
   // Data segments.
@@ -188,10 +195,9 @@ function createDefined(ctx: Context, file: ObjFile, ws: ObjSymbol, symIndex: num
     }
     case W.SYMTAB_SECTION: {
       // Only custom sections are addressable; a symbol for CODE/DATA keeps no chunk.
-      const section = file.customSectionsByIndex.get(ws.index) ?? null;
+      const section = file.customSectionsByIndex!.get(ws.index) ?? null;
       const s = newSymbol(SectionKind, ws.name, flags, file, {}, gc);
       s.chunk = section;
-      if (section) file.sectionSymbols.set(symIndex, section);
       return s;
     }
     case W.SYMTAB_TAG: {

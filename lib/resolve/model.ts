@@ -375,9 +375,20 @@ export class Symbol {
   }
 }
 
-export interface SectionSymbolInfo {
-  chunk: InputChunk;
+/** Where an object's parsed data and lazy names come from (the input stage, maybe cached). */
+export interface ObjectSource {
+  object(member: number): ObjectData;
+  names(member: number): string[];
 }
+
+// Shared empty values for files that are never parsed (most archive members): parseFile
+// replaces them before anything is added.
+const NO_CHUNKS: InputChunk[] = [];
+const NO_ELEMENTS: InputElement[] = [];
+const NO_SYMBOLS: (Symbol | null)[] = [];
+const NO_FLAGS: boolean[] = [];
+const NO_I32 = new Int32Array(0);
+const NO_U8 = new Uint8Array(0);
 
 /** One object file (eager, or an archive member that may stay lazy). */
 export class ObjFile {
@@ -387,27 +398,25 @@ export class ObjFile {
   readonly archiveName: string;
   lazy: boolean;
   live: boolean;
-  symbols: (Symbol | null)[] = [];
-  functions: InputChunk[] = [];
-  segments: InputChunk[] = [];
-  customSections: InputChunk[] = [];
-  customSectionsByIndex = new Map<number, InputChunk>();
-  globals: InputElement[] = [];
-  tables: InputElement[] = [];
-  tags: InputElement[] = [];
-  keptComdats: boolean[] = [];
-  typeMap: Int32Array = new Int32Array(0);
-  typeIsUsed: Uint8Array = new Uint8Array(0);
-  /** Section symbols: local symbol index -> the custom section chunk. */
-  sectionSymbols = new Map<number, InputChunk>();
+  symbols = NO_SYMBOLS;
+  functions = NO_CHUNKS;
+  segments = NO_CHUNKS;
+  customSections = NO_CHUNKS;
+  customSectionsByIndex: Map<number, InputChunk> | null = null;
+  globals = NO_ELEMENTS;
+  tables = NO_ELEMENTS;
+  tags = NO_ELEMENTS;
+  keptComdats = NO_FLAGS;
+  typeMap = NO_I32;
+  typeIsUsed = NO_U8;
 
   constructor(
     name: string,
     archiveName: string,
     lazy: boolean,
-    private readonly load: () => ObjectData,
-    /** Names of the defined non-local symbols, for lazy registration. */
-    readonly lazyNames: () => string[],
+    private readonly source: ObjectSource,
+    /** Member index in the archive (-1 for a plain object file). */
+    private readonly member: number,
   ) {
     this.name = name;
     this.archiveName = archiveName;
@@ -415,8 +424,13 @@ export class ObjFile {
     this.live = !archiveName;
   }
 
+  /** Names of the defined non-local symbols, for lazy registration. */
+  lazyNames(): string[] {
+    return this.source.names(this.member);
+  }
+
   get data(): ObjectData {
-    if (!this.loaded) this.loaded = this.load();
+    if (!this.loaded) this.loaded = this.source.object(this.member);
     return this.loaded;
   }
 

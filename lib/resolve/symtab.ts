@@ -80,40 +80,73 @@ export function newSymbol(kind: number, name: string, flags: number, file: ObjFi
   return replaceSymbol(s, kind, name, flags, file, init, gc);
 }
 
+/** Map value of a traced name that has no symbol yet. */
+const TRACED = -1;
+
 export class SymbolTable {
-  /** name -> index in `symbols`; -1 marks a traced name not inserted yet. */
-  private map = new Map<string, number>();
-  symbols: Symbol[] = [];
+  /**
+   * name -> its Symbol, or (a number >= 0) a lazy archive symbol not materialized yet, or TRACED.
+   * Archive members offer thousands of names nobody asks for: they cost a map entry, and become
+   * Symbols (at the place in symbol order they were offered) only when looked up.
+   */
+  private map = new Map<string, Symbol | number>();
+  private list: Symbol[] = [];
+  private sorted = true;
+  private lazyFile: ObjFile[] = [];
+  private lazyOrder: number[] = [];
+  private nextOrder = 0;
   private variants = new Map<string, Symbol[]>();
   private comdatGroups = new Set<string>();
   private stubFunctions = new Map<string, Symbol>();
 
   constructor(private readonly ctx: Context) {}
 
-  find(name: string): Symbol | undefined {
-    const i = this.map.get(name);
-    return i === undefined || i === -1 ? undefined : this.symbols[i];
+  /** Every symbol, in insertion order (lld's symtab->symbols()). */
+  get symbols(): Symbol[] {
+    if (!this.sorted) {
+      this.list.sort((a, b) => a.order - b.order);
+      this.sorted = true;
+    }
+    return this.list;
   }
 
-  private replaceEntry(name: string, sym: Symbol): void {
-    this.symbols[this.map.get(name)!] = sym;
-  }
-
-  insertName(name: string): [Symbol, boolean] {
-    const i = this.map.get(name);
-    let trace = false;
-    if (i !== undefined && i !== -1) return [this.symbols[i], false];
-    if (i === -1) trace = true;
+  private newEntry(name: string, order: number, traced: boolean): Symbol {
     const s = new Symbol(name, UndefinedFunction, 0, null);
     s.isUsedInRegularObj = false;
     s.canInline = true;
-    s.traced = trace;
+    s.traced = traced;
     s.forceExport = false;
     s.referenced = !this.ctx.config.gcSections;
-    s.order = this.symbols.length;
-    this.map.set(name, this.symbols.length);
-    this.symbols.push(s);
-    return [s, true];
+    s.order = order;
+    if (this.list.length && order < this.list[this.list.length - 1].order) this.sorted = false;
+    this.list.push(s);
+    this.map.set(name, s);
+    return s;
+  }
+
+  /** Turns a lazy entry into the LazyKind Symbol it stands for. */
+  private materialize(name: string, lazy: number): Symbol {
+    const s = this.newEntry(name, this.lazyOrder[lazy], false);
+    return this.replace(s, LazyKind, name, 0, this.lazyFile[lazy], {});
+  }
+
+  find(name: string): Symbol | undefined {
+    const v = this.map.get(name);
+    if (v === undefined || v === TRACED) return undefined;
+    return typeof v === 'number' ? this.materialize(name, v) : v;
+  }
+
+  private replaceEntry(name: string, sym: Symbol): void {
+    const old = this.map.get(name) as Symbol;
+    this.map.set(name, sym);
+    const i = this.list.indexOf(old);
+    if (i >= 0) this.list[i] = sym;
+  }
+
+  insertName(name: string): [Symbol, boolean] {
+    const v = this.map.get(name);
+    if (v !== undefined && v !== TRACED) return [typeof v === 'number' ? this.materialize(name, v) : v, false];
+    return [this.newEntry(name, this.nextOrder++, v === TRACED), true];
   }
 
   private insert(name: string, file: ObjFile | null): [Symbol, boolean] {
@@ -153,7 +186,7 @@ export class SymbolTable {
   }
 
   trace(name: string): void {
-    if (!this.map.has(name)) this.map.set(name, -1);
+    if (!this.map.has(name)) this.map.set(name, TRACED);
   }
 
   private reportTypeError(existing: Symbol, file: ObjFile | null, type: number): void {
@@ -432,6 +465,15 @@ export class SymbolTable {
   }
 
   addLazy(name: string, file: ObjFile): void {
+    const v = this.map.get(name);
+    if (v === undefined) {
+      // A name nobody has asked for: remember who offers it, make no Symbol yet.
+      this.map.set(name, this.lazyFile.length);
+      this.lazyFile.push(file);
+      this.lazyOrder.push(this.nextOrder++);
+      return;
+    }
+    if (typeof v === 'number' && v !== TRACED) return; // already offered: not undefined
     const [s, inserted] = this.insertName(name);
     if (inserted) {
       this.replace(s, LazyKind, name, 0, file, {});
@@ -539,10 +581,10 @@ export class SymbolTable {
 
   /** --wrap: names resolve to the swapped symbols from now on. */
   wrap(sym: Symbol, real: Symbol, wrap: Symbol): void {
-    const origIdx = this.map.get(sym.name)!;
-    const wrapIdx = this.map.get(wrap.name)!;
-    this.map.set(real.name, origIdx);
-    this.map.set(sym.name, wrapIdx);
+    const orig = this.map.get(sym.name)!;
+    const w = this.map.get(wrap.name)!;
+    this.map.set(real.name, orig);
+    this.map.set(sym.name, w);
   }
 
   /** The indirect function table, created if needed (lld resolveIndirectFunctionTable). */
