@@ -25,6 +25,7 @@ const SOURCES: Record<string, string> = {
   'undef.c': 'extern int missing_fn(int);\nextern int missing_data;\nint u(void) { return missing_fn(missing_data) + missing_fn(2); }\nint v(void) { return missing_fn(3); }\n',
   'many.c': Array.from({ length: 6 }, (_, i) => `extern int m${i}(void);`).join('\n') + '\nint all(void) { return ' + Array.from({ length: 6 }, (_, i) => `m${i}()`).join(' + ') + '; }\n',
   'ctor.c': '__attribute__((constructor)) static void c(void) {}\nint keep(void) { return 1; }\n',
+  'fptr.c': 'int a(int x) { return x + 1; }\nint b(int x) { return x * 2; }\nint (*tab[])(int) = {a, b};\n__attribute__((export_name("call"))) int call(int i, int x) { return tab[i & 1](x); }\n',
 };
 
 interface Outcome {
@@ -71,6 +72,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'weld-err-'));
   const names = Object.keys(SOURCES);
   const paths = await compileToFiles(SOURCES, ['-O2'], { sources: names });
+  // The same function-pointer code built for the MVP (no table symbols: the legacy table path).
+  const [mvp] = await compileToFiles({ 'fptr.c': SOURCES['fptr.c'] }, ['-O2', '-mcpu=mvp'], { sources: ['fptr.c'] });
   // Short relative names, as users type them (and as they appear in messages).
   const { readFileSync } = await import('node:fs');
   names.forEach((n, i) => {
@@ -78,6 +81,7 @@ beforeAll(async () => {
     writeFileSync(join(dir, o), readFileSync(paths[i]));
     obj[n.replace(/\.c$/, '')] = o;
   });
+  writeFileSync(join(dir, 'mvp.o'), readFileSync(mvp));
   writeFileSync(join(dir, 'allowed.txt'), 'missing_fn\n');
   writeFileSync(join(dir, 'garbage.o'), 'this is not wasm');
 }, 180_000);
@@ -144,6 +148,27 @@ describe('errors and warnings match wasm-ld 22', () => {
     expect((await same([...NE, 'missing.o'])).code).toBe(1);
     expect((await same([...NE, 'garbage.o'])).code).toBe(1);
     expect((await same([...NE, 'def.o', '-z', 'unknown-z'])).code).toBe(0);
+  });
+  it('function tables: reference-types objects, MVP objects, table flags', async () => {
+    for (const flags of [[], ['--import-table'], ['--export-table'], ['--growable-table', '--table-base=7'], ['--export-table', '--import-table']])
+      await same([...NE, 'fptr.o', ...flags]);
+    for (const flags of [[], ['--import-table'], ['--export-table']]) await same([...NE, 'mvp.o', ...flags]);
+  });
+  it('feature options', async () => {
+    expect((await same([...NE, 'def.o', '--export=foo', '--extra-features=simd128,atomics'])).code).toBe(0);
+    expect((await same([...NE, 'def.o', '--export=foo', '--features=bulk-memory,bulk-memory-opt,call-indirect-overlong,multivalue,mutable-globals,nontrapping-fptoint,reference-types,sign-ext'])).code).toBe(0);
+    expect((await same([...NE, 'def.o', '--export=foo', '--no-check-features', '--features=sign-ext'])).code).toBe(0);
+  });
+  it('memory import and export variants', async () => {
+    for (const flags of [['--import-memory'], ['--import-memory=mod,mem', '--export-memory=m2'], ['--import-memory', '--max-memory=131072'], ['--no-growable-memory'], ['--initial-heap=131072']])
+      expect((await same([...NE, 'def.o', '--export=twice', '--export=dat', ...flags])).code).toBe(0);
+  });
+  it('--trace, --trace-symbol, --print-gc-sections and --print-map print what wasm-ld prints', async () => {
+    const args = [...NE, 'def.o', 'sig2.o', 'ctor.o', '--export=twice', '--export=use2', '--export=keep', '--trace', '--trace-symbol=foo', '-y', 'dat', '--print-gc-sections', '--print-map', '-o', 'out.wasm'];
+    const r = await wasmLd(args, { cwd: dir });
+    const w = runLink({ argv: args, cwd: dir, requireOutput: true });
+    expect(r.code).toBe(0);
+    expect(w.stdout.join('\n') + '\n').toBe(r.stdout);
   });
   it('constructors keep working with --no-gc-sections and --print-gc-sections', async () => {
     expect((await same([...NE, 'ctor.o', '--export=keep', '--no-gc-sections'])).code).toBe(0);
