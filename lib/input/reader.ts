@@ -1,6 +1,20 @@
 import { InputError } from '../diag.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** Symbol and section names: short and almost always ASCII, where TextDecoder is slow. */
+export function decodeName(buf: Uint8Array, at: number, n: number): string {
+  if (n <= 64) {
+    let s = '';
+    for (let i = at; i < at + n; i++) {
+      const c = buf[i];
+      if (c >= 0x80) return utf8.decode(buf.subarray(at, at + n));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return utf8.decode(buf.subarray(at, at + n));
+}
 const latin1 = new TextDecoder('latin1');
 
 /** Where a reader is, for error messages: the file, archive member and section. */
@@ -138,7 +152,7 @@ export class Reader {
   str(): string {
     const n = this.uleb32();
     const at = this.skip(n);
-    return utf8.decode(this.buf.subarray(at, at + n));
+    return decodeName(this.buf, at, n);
   }
 
   /** A name as raw latin1 (byte-preserving), used for keys. */
