@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// npm run build:prebuild: builds the addon for this platform in release mode and installs it as
+// npm run prebuild: builds the addon for this platform in release mode and installs it as
 // prebuilds/<platform>-<arch>/weld.napi[.glibc|.musl].node, where node-gyp-build (and so
 // lib/backend/native.ts) finds it in an installed package. Node-API: the one binary serves every
 // Node.js version from 20 on. The npm tarball carries prebuilds/ (package.json "files").
 //
-// (Not called "prebuild": npm would run a script of that name before every `npm run build`.)
+// (The TypeScript build is `npm run build:ts`: there is no `build` script for npm to run this before.)
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

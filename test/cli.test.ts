@@ -19,7 +19,7 @@ function run(args: string[], cwd = dir) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'weld-cli-'));
-  if (!existsSync(join(repoRoot, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+  if (!existsSync(join(repoRoot, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build:ts` (npm test does)');
   objs = await compileToFiles(
     {
       'main.c': '#include <stdio.h>\nint helper(int);\nint main(int argc, char **argv) { printf("argc=%d helper=%d\\n", argc, helper(20)); return 7; }\n',
