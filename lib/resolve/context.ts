@@ -30,8 +30,12 @@ export interface WellKnown {
   applyDataRelocs: Symbol | null;
 }
 
+let linkEpoch = 0;
+
 export class Context {
   readonly symtab: SymbolTable;
+  /** Distinguishes links: objects cached across links know which link last used them. */
+  readonly epoch = ++linkEpoch;
   /** Object files in the order they were added (parsed eagerly or extracted). */
   readonly objectFiles: ObjFile[] = [];
   readonly syntheticFunctions: InputChunk[] = [];

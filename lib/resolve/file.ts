@@ -1,7 +1,7 @@
 // ObjFile::parse and ObjFile::parseLazy: an object's chunks, elements and symbols enter the link.
 
 import * as W from '../input/wasm.js';
-import type { ObjSymbol } from '../input/object.js';
+import type { ObjSymbol, ObjectData } from '../input/object.js';
 import type { Context } from './context.js';
 import {
   CHUNK_FUNCTION,
@@ -14,6 +14,7 @@ import {
   DefinedTag,
   InputChunk,
   InputElement,
+  NO_INDEX,
   ObjFile,
   SectionKind,
   Symbol,
@@ -55,15 +56,43 @@ function binRelocs(chunks: InputChunk[], offsets: Uint32Array, start: number, en
   }
 }
 
-export function parseFile(ctx: Context, file: ObjFile): void {
+/** Per cached object: the chunks of its last link, reused by the next one (see parseFile). */
+interface ChunkTemplate {
+  epoch: number;
+  merge: boolean;
+  gc: boolean;
+  customSections: InputChunk[];
+  byIndex: Map<number, InputChunk>;
+  segments: InputChunk[];
+  functions: InputChunk[];
+  tables: InputElement[];
+  globals: InputElement[];
+  tags: InputElement[];
+}
+const templates = new WeakMap<ObjectData, ChunkTemplate>();
+
+function resetChunk(c: InputChunk, file: ObjFile, gc: boolean, discarded: boolean): void {
+  c.file = file;
+  c.live = !gc;
+  c.discarded = discarded;
+  c.functionIndex = NO_INDEX;
+  c.tableIndex = NO_INDEX;
+  c.outputSeg = null;
+  c.outputSegmentOffset = 0;
+  c.outSecOff = 0;
+  c.parent = null;
+  c.pieceOut = null;
+}
+
+function resetElement(e: InputElement, file: ObjFile, gc: boolean): void {
+  e.file = file;
+  e.live = !gc;
+  e.assignedIndex = NO_INDEX;
+}
+
+function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => boolean): void {
   const d = file.data;
   const gc = ctx.config.gcSections;
-  const symtab = ctx.symtab;
-  if (d.isShared) ctx.diag.fatal(`attempted static link of dynamic object ${file}`, { file: file.toString() });
-  if (!d.hasLinking) ctx.diag.fatal(`${file}: not a relocatable wasm file`, { file: file.toString() });
-  if (d.is64) ctx.diag.fatal(`${file}: must specify -mwasm64 to process wasm64 object files`, { file: file.toString() });
-
-  file.keptComdats = d.comdats.map((c) => symtab.addComdat(c.name));
   file.functions = [];
   file.segments = [];
   file.customSections = [];
@@ -71,8 +100,6 @@ export function parseFile(ctx: Context, file: ObjFile): void {
   file.globals = [];
   file.tables = [];
   file.tags = [];
-  const excluded = (comdat: number) => comdat >= 0 && !file.keptComdats[comdat];
-
   // Custom sections.
   for (let i = 0; i < d.customSections.length; i++) {
     const cs = d.customSections[i];
@@ -114,7 +141,6 @@ export function parseFile(ctx: Context, file: ObjFile): void {
   binRelocs(file.segments, d.relocOffset, d.dataRelocStart, d.dataRelocEnd);
 
   // Functions.
-  const nimp = d.numImportedFunctions;
   for (let i = 0; i < d.funcTypes.length; i++) {
     const c = new InputChunk(CHUNK_FUNCTION, file, d.funcSymbolName[i], gc);
     c.indexInFile = i;
@@ -130,7 +156,6 @@ export function parseFile(ctx: Context, file: ObjFile): void {
     file.functions.push(c);
   }
   binRelocs(file.functions, d.relocOffset, d.codeRelocStart, d.codeRelocEnd);
-  void nimp;
 
   for (const t of d.tables) {
     const e = new InputElement(file, '', gc);
@@ -147,6 +172,58 @@ export function parseFile(ctx: Context, file: ObjFile): void {
     const e = new InputElement(file, '', gc);
     e.sig = d.types[t];
     file.tags.push(e);
+  }
+
+}
+
+export function parseFile(ctx: Context, file: ObjFile): void {
+  const d = file.data;
+  const gc = ctx.config.gcSections;
+  const symtab = ctx.symtab;
+  if (d.isShared) ctx.diag.fatal(`attempted static link of dynamic object ${file}`, { file: file.toString() });
+  if (!d.hasLinking) ctx.diag.fatal(`${file}: not a relocatable wasm file`, { file: file.toString() });
+  if (d.is64) ctx.diag.fatal(`${file}: must specify -mwasm64 to process wasm64 object files`, { file: file.toString() });
+
+  file.keptComdats = d.comdats.map((c) => symtab.addComdat(c.name));
+  const excluded = (comdat: number) => comdat >= 0 && !file.keptComdats[comdat];
+  const merge = ctx.config.optimize > 0;
+  const tpl = templates.get(d);
+  if (tpl && tpl.epoch !== ctx.epoch && tpl.merge === merge && tpl.gc === gc) {
+    // Re-linking a cached object: its chunk objects were made by an earlier link (which is
+    // over); reset their per-link state instead of allocating them again.
+    tpl.epoch = ctx.epoch;
+    for (const c of tpl.customSections) resetChunk(c, file, gc, excluded(c.comdat));
+    for (const c of tpl.segments) resetChunk(c, file, gc, excluded(c.comdat));
+    for (const c of tpl.functions) resetChunk(c, file, gc, excluded(c.comdat));
+    for (let i = 0; i < tpl.tables.length; i++) {
+      resetElement(tpl.tables[i], file, gc);
+      tpl.tables[i].tableType = d.tables[i];
+    }
+    for (const e of tpl.globals) resetElement(e, file, gc);
+    for (const e of tpl.tags) resetElement(e, file, gc);
+    file.customSections = tpl.customSections;
+    file.customSectionsByIndex = tpl.byIndex;
+    file.segments = tpl.segments;
+    file.functions = tpl.functions;
+    file.tables = tpl.tables;
+    file.globals = tpl.globals;
+    file.tags = tpl.tags;
+  } else {
+    buildChunks(ctx, file, excluded);
+    // The same object twice in one link gets its own chunks; the template stays with the first.
+    if (!tpl || tpl.epoch !== ctx.epoch)
+      templates.set(d, {
+        epoch: ctx.epoch,
+        merge,
+        gc,
+        customSections: file.customSections,
+        byIndex: file.customSectionsByIndex!,
+        segments: file.segments,
+        functions: file.functions,
+        tables: file.tables,
+        globals: file.globals,
+        tags: file.tags,
+      });
   }
 
   file.typeMap = new Int32Array(d.types.length).fill(-1);
