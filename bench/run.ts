@@ -30,8 +30,11 @@ function which(cmd: string): string | null {
 
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
+/** Children run without vite-node's loader (NODE_OPTIONS), which would inflate their memory. */
+const cleanEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('VITE')));
+
 /** Median wall time of a command, and its peak RSS (MB) when GNU time is available. */
-function timeProcess(cmd: string[], cwd: string, runs: number, env: NodeJS.ProcessEnv = process.env): { ms: number; rss: number | null } {
+function timeProcess(cmd: string[], cwd: string, runs: number, env: NodeJS.ProcessEnv = cleanEnv): { ms: number; rss: number | null } {
   const ts: number[] = [];
   let rss: number | null = null;
   for (let i = 0; i < runs + 1; i++) {
@@ -59,7 +62,7 @@ interface Measured {
 }
 
 function measure(spec: Record<string, unknown>): Measured {
-  const r = spawnSync(process.execPath, [join(root, 'bench', 'measure.mjs'), JSON.stringify(spec)], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(root, 'bench', 'measure.mjs'), JSON.stringify(spec)], { encoding: 'utf8', env: cleanEnv });
   if (r.status !== 0) throw new Error(`measure ${spec.mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Measured;
 }
@@ -123,7 +126,7 @@ async function main() {
     if (sys) out(`| wasm-ld process | | ${fmt(sys.ms)} | 1.00x | ${fmt(sys.rss)} |`);
     out(`| wasm-ld in Node (YoWASP) | | ${fmt(yw)} | ${ratio(yw, ref)} | |`);
     for (const b of backends) {
-      const env = { ...process.env, WELD_BACKEND: b };
+      const env = { ...cleanEnv, WELD_BACKEND: b };
       let cli;
       try {
         cli = timeProcess([process.execPath, weldBin, ...c.argv], work, RUNS, env);
@@ -155,7 +158,7 @@ async function main() {
   if (ld) {
     const t = performance.now();
     for (let i = 0; i < N; i++) {
-      const r = spawnSync(ld, small.argv, { cwd: work });
+      const r = spawnSync(ld, small.argv, { cwd: work, env: cleanEnv });
       if (r.status !== 0) throw new Error('wasm-ld failed');
     }
     procMs = performance.now() - t;
