@@ -2,17 +2,7 @@
 // is committed. `large` is at least 2 MB of objects before libc; `cxx` uses libc++; `small` is
 // a hello world.
 
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+import { rng } from '../test/support/rng.js';
 
 /** One translation unit of the large program: functions, tables, strings and data pointers. */
 function largeUnit(f: number, perFile: number): string {

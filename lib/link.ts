@@ -120,6 +120,12 @@ class LinkRun {
     this.fs = req.fs ?? nodeFs;
   }
 
+  /** A link that ended before planning (--help, --version, a link-cache hit). */
+  done(st: { done: Uint8Array; cached: boolean }): LinkResult {
+    this.cached = st.cached;
+    return this.result(st.done);
+  }
+
   result(bytes: Uint8Array): LinkResult {
     const d = this.diag;
     return { bytes, cached: this.cached, warnings: d.warnings(), diagnostics: d.all, stdout: d.out };
@@ -181,18 +187,19 @@ function checkParity(plan: WritePlan, backend: Backend, bytes: Uint8Array): void
   throw new Error(`backend parity failure: ${backend.name} and ${other.name} outputs differ at byte ${i} (plan written to ${file})`);
 }
 
+/** Everything after the plan is executed: the parity check, the output, the result. */
+function complete(run: LinkRun, st: Exclude<Stages, { done: Uint8Array }>, bytes: Uint8Array): LinkResult {
+  checkParity(st.plan, st.backend, bytes);
+  st.finish(bytes);
+  return run.result(bytes);
+}
+
 export function runLink(req: LinkRequest): LinkResult {
   const run = new LinkRun(req);
   try {
     const st = run.stages();
-    if ('done' in st) {
-      run.cached = st.cached;
-      return run.result(st.done);
-    }
-    const bytes = st.backend.execute(st.plan);
-    checkParity(st.plan, st.backend, bytes);
-    st.finish(bytes);
-    return run.result(bytes);
+    if ('done' in st) return run.done(st);
+    return complete(run, st, st.backend.execute(st.plan));
   } catch (e) {
     return run.fail(e);
   }
@@ -203,14 +210,8 @@ export async function runLinkAsync(req: LinkRequest): Promise<LinkResult> {
   const run = new LinkRun(req);
   try {
     const st = run.stages();
-    if ('done' in st) {
-      run.cached = st.cached;
-      return run.result(st.done);
-    }
-    const bytes = await st.backend.executeAsync(st.plan);
-    checkParity(st.plan, st.backend, bytes);
-    st.finish(bytes);
-    return run.result(bytes);
+    if ('done' in st) return run.done(st);
+    return complete(run, st, await st.backend.executeAsync(st.plan));
   } catch (e) {
     return run.fail(e);
   }

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LinkError } from '../lib/diag.js';
 import { runLink } from '../lib/link.js';
 import { compile } from './support/toolchain.js';
+import { rng } from './support/rng.js';
 
 const SRC = `
 #include <stdarg.h>
@@ -77,19 +78,6 @@ function expectLinkError(files: Record<string, Uint8Array>, extra: string[] = []
     throw e;
   }
   throw new Error('the link succeeded');
-}
-
-/** xorshift32: deterministic mutations. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
 }
 
 beforeAll(async () => {
