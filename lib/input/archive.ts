@@ -61,7 +61,7 @@ export function readArchive(
     let dataStart = header + 60;
     let name: string;
     let special = false;
-    if (rawName === '/' || rawName === '/SYM64/' || rawName === '__.SYMDEF' || rawName === '__.SYMDEF SORTED' || rawName === '/SYM64') {
+    if (rawName === '/' || rawName === '/SYM64/' || rawName === '__.SYMDEF' || rawName === '__.SYMDEF SORTED' || rawName === '/SYM64' || rawName === '__.SYMDEF_64') {
       special = true;
       name = rawName;
     } else if (rawName === '//') {
@@ -84,6 +84,8 @@ export function readArchive(
       name = utf8.decode(buf.subarray(dataStart, dataStart + n)).replace(/\0+$/, '');
       dataStart += n;
       size -= n;
+      // The BSD symbol table hides behind a long name too.
+      if (name === '__.SYMDEF' || name === '__.SYMDEF SORTED' || name === '__.SYMDEF_64' || name === '__.SYMDEF_64 SORTED') special = true;
     } else {
       name = rawName.endsWith('/') ? rawName.slice(0, -1) : rawName;
     }
