@@ -27,3 +27,5 @@ export async function link(argv: readonly string[], opts: LinkOptions = {}): Pro
 
 /** The WritePlan executor links use: 'native' (C++ addon) or 'ts'. */
 export const backend: 'native' | 'ts' = backendName();
+export { ModuleBuilder, BuilderError, BUILDER_RELOC_TYPES, CodeWriter, DataWriter } from './builder/index.js';
+export type { DataOptions, FuncSig, GlobalOptions, ImportOptions, MemoryLayout, ModuleBuilderOptions, ObjectOptions, Reloc, RelocType, SymbolInfo, SymbolKind, ValType } from './builder/index.js';
