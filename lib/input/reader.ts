@@ -1,21 +1,12 @@
 import { InputError } from '../diag.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
+/** Buffer's own (long-standing, untyped) slice decoders: one native call, one string. */
+type NodeBuffer = Buffer & { utf8Slice(start: number, end: number): string; latin1Slice(start: number, end: number): string };
 
-/** Symbol and section names: short and almost always ASCII, where TextDecoder is slow. */
-export function decodeName(buf: Uint8Array, at: number, n: number): string {
-  if (n <= 64) {
-    let s = '';
-    for (let i = at; i < at + n; i++) {
-      const c = buf[i];
-      if (c >= 0x80) return utf8.decode(buf.subarray(at, at + n));
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
-  return utf8.decode(buf.subarray(at, at + n));
+/** A Buffer view of `buf` (no copy): names decode through it without TextDecoder's per-call cost. */
+export function asBuffer(buf: Uint8Array): Buffer {
+  return Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
 }
-const latin1 = new TextDecoder('latin1');
 
 /** Where a reader is, for error messages: the file, archive member and section. */
 export interface ReadContext {
@@ -31,14 +22,17 @@ export interface ReadContext {
 export class Reader {
   pos: number;
 
+  readonly buf: Buffer;
+
   constructor(
-    readonly buf: Uint8Array,
+    buf: Uint8Array,
     start: number,
     public end: number,
     /** Offset of the file (or archive member) start inside `buf`: error offsets are relative to it. */
     readonly base: number,
     public ctx: ReadContext,
   ) {
+    this.buf = asBuffer(buf);
     this.pos = start;
   }
 
@@ -149,17 +143,18 @@ export class Reader {
     return at;
   }
 
+  /** A name: UTF-8, invalid sequences become U+FFFD (as TextDecoder does). */
   str(): string {
     const n = this.uleb32();
     const at = this.skip(n);
-    return decodeName(this.buf, at, n);
+    return (this.buf as NodeBuffer).utf8Slice(at, at + n);
   }
 
   /** A name as raw latin1 (byte-preserving), used for keys. */
   rawStr(): string {
     const n = this.uleb32();
     const at = this.skip(n);
-    return latin1.decode(this.buf.subarray(at, at + n));
+    return (this.buf as NodeBuffer).latin1Slice(at, at + n);
   }
 
   /** A count that must be plausible: each element takes at least one byte. */
