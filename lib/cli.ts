@@ -10,6 +10,11 @@ function format(prog: string, d: Diagnostic): string {
 
 export function main(argv: string[]): number {
   const prog = basename(process.argv[1] ?? 'weld').replace(/\.js$/, '');
+  // A closed pipe (`weld --print-map … | head`) ends the output quietly, as it does for wasm-ld.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const stderr = (s: string) => process.stderr.write(s + '\n');
   const stdout = (s: string) => process.stdout.write(s + '\n');
   // lld separates a multi-line diagnostic from the next one with a blank line.
@@ -24,6 +29,8 @@ export function main(argv: string[]): number {
         sep = d.message.includes('\n') ? '\n' : '';
       },
       onStdout: stdout,
+      // Through process.stdout (not fs.writeSync) so a non-blocking pipe is drained before exit.
+      onStdoutBytes: (bytes) => process.stdout.write(bytes),
       onLog: (l) => stderr(`${prog}: ${l}`),
     });
     return 0;

@@ -44,6 +44,8 @@ export interface LinkRequest {
   onDiagnostic?: (d: Diagnostic) => void;
   onStdout?: (line: string) => void;
   onLog?: (line: string) => void;
+  /** Receives the output of `-o -` (the CLI writes it to stdout). */
+  onStdoutBytes?: (bytes: Uint8Array) => void;
   /** Hook to inspect (or dump) the plan before it is executed. */
   onPlan?: (plan: WritePlan) => void;
 }
@@ -238,7 +240,8 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   diag.checkpoint();
   if (config.allowUndefinedFile) loader.readImportFile(config.allowUndefinedFile);
 
-  const outPath = config.output ? (isAbsolute(config.output) ? config.output : join(req.cwd, config.output)) : '';
+  // `-o -` is standard output (LLVM's "-" path): the CLI writes the bytes there, the API returns them.
+  const outPath = config.output && config.output !== '-' ? (isAbsolute(config.output) ? config.output : join(req.cwd, config.output)) : '';
   if (outPath) {
     const why = checkWritable(outPath, fs);
     if (why) diag.error(`cannot open output file ${config.output}: ${why}`);
@@ -259,7 +262,9 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   const ctx = new Context(config, diag);
   resolve(ctx, loader.files);
   mark('resolve');
-  if (config.whyExtract) {
+  if (config.whyExtract === '-') {
+    for (const line of ctx.whyExtractText.replace(/\n$/, '').split('\n')) diag.message(line);
+  } else if (config.whyExtract) {
     try {
       writeAtomic(isAbsolute(config.whyExtract) ? config.whyExtract : join(req.cwd, config.whyExtract), new TextEncoder().encode(ctx.whyExtractText), 0o644);
     } catch (e) {
@@ -303,6 +308,7 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
         diag.fatal(`failed to write output '${config.output}': ${errnoMessage(e)}`);
       }
     }
+    if (config.output === '-') req.onStdoutBytes?.(bytes);
     if (linkCache) linkCache.store(digest);
     mark('write');
   };

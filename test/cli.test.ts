@@ -1,12 +1,14 @@
 // The weld command as clang and users run it: exit status, messages, atomic output, and
-// `clang --ld-path=<weld>` (clang's own link line, executed with weld).
+// `clang -fuse-ld=<weld>` (clang's own link line, executed with weld; clang's wasm driver
+// ignores --ld-path).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileToFiles, parseHashHashHashLine, repoRoot, runTool, runWasi, sysroot, TARGET, treePut, type Tree } from './support/toolchain.js';
+import { linkSync } from '../lib/index.js';
+import { compileToFiles, parseHashHashHashLine, repoRoot, runTool, runWasi, sysroot, TARGET, treePut, wasmLd, type Tree } from './support/toolchain.js';
 
 const weld = join(repoRoot, 'bin', 'weld.js');
 let dir: string;
@@ -66,6 +68,34 @@ describe('weld CLI', () => {
     expect(run([objs[0], '-o', 'keep.wasm']).code).toBe(1);
     expect(readFileSync(join(dir, 'keep.wasm'), 'utf8')).toBe('old');
   });
+
+  it('-o - writes the module to stdout (the same bytes as -o file); --why-extract=- prints as wasm-ld does', async () => {
+    const root = await sysroot();
+    const args = [`${root}/lib/${TARGET}/crt1-command.o`, ...objs, `-L${root}/lib/${TARGET}`, '-lc'];
+    const r = spawnSync(process.execPath, [weld, ...args, '-o', '-'], { cwd: dir });
+    expect(r.status).toBe(0);
+    expect(r.stderr.toString()).toBe('');
+    expect(existsSync(join(dir, '-'))).toBe(false);
+    // The API returns the same bytes and writes nothing; the module (named "-" in its name
+    // section, as wasm-ld names it) runs.
+    expect(Buffer.compare(r.stdout, linkSync([...args, '-o', '-'], { cwd: dir }).bytes)).toBe(0);
+    expect(existsSync(join(dir, '-'))).toBe(false);
+    expect((await runWasi(new Uint8Array(r.stdout), ['a'])).stdout).toBe('argc=2 helper=42\n');
+    const why = run([...args, '--why-extract=-', '-o', 'file.wasm']);
+    const ref = await wasmLd([...args, '--why-extract=-', '-o', 'file.wasm'], { cwd: dir });
+    expect(ref.stdout).toContain('libc.a(');
+    expect(why.stdout).toBe(ref.stdout);
+    expect(why.code).toBe(ref.code);
+  }, 120_000);
+
+  it('an integer option beyond int64 is "number expected", as in wasm-ld', async () => {
+    const args = [objs[1], '--no-entry', '--initial-memory=99999999999999999999', '-o', 'big.wasm'];
+    const r = run(args);
+    const ref = await wasmLd(args, { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(ref.stderr.replace(/^wasm-ld:/gm, 'weld:'));
+    expect(r.stderr).toContain("number expected, but got '99999999999999999999'");
+  }, 60_000);
 
   it('links what clang -fuse-ld=<weld> asks it to link, and the program runs', async () => {
     const root = await sysroot();

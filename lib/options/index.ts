@@ -118,7 +118,8 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     const a = lastOf(args, id);
     if (!a) return def;
     const v = a.values[0] ?? '';
-    if (/^-?\d+$/.test(v)) return Number(v);
+    // llvm::to_integer into an int64_t: out-of-range values are not numbers either.
+    if (/^-?\d+$/.test(v) && BigInt.asIntN(64, BigInt(v)) === BigInt(v)) return Number(v);
     diag.error(`${argv[a.index]}: number expected, but got '${v}'`);
     return 0;
   };
