@@ -65,12 +65,13 @@ export class Diagnostics {
   onLog: ((line: string) => void) | null = null;
   readonly logs: string[] = [];
 
+  /**
+   * lld's ErrorHandler::error: errors beyond --error-limit are not shown; the first one beyond it
+   * is replaced by "too many errors emitted" and stops the link.
+   */
   error(message: string, details: DiagnosticDetails = {}): void {
-    const d: Diagnostic = { severity: 'error', message, ...details };
-    this.all.push(d);
-    this.onMessage?.(d);
-    this.errorCount++;
     if (this.errorLimit && this.errorCount >= this.errorLimit) {
+      this.errorCount++;
       const stop: Diagnostic = {
         severity: 'error',
         message: 'too many errors emitted, stopping now (use -error-limit=0 to see all errors)',
@@ -79,6 +80,10 @@ export class Diagnostics {
       this.onMessage?.(stop);
       throw new StopLink();
     }
+    const d: Diagnostic = { severity: 'error', message, ...details };
+    this.all.push(d);
+    this.onMessage?.(d);
+    this.errorCount++;
   }
 
   warn(message: string, details: DiagnosticDetails = {}): void {
@@ -90,10 +95,7 @@ export class Diagnostics {
 
   /** An error after which nothing sensible can follow. */
   fatal(message: string, details: DiagnosticDetails = {}): never {
-    const d: Diagnostic = { severity: 'error', message, ...details };
-    this.all.push(d);
-    this.onMessage?.(d);
-    this.errorCount++;
+    this.error(message, details);
     throw new StopLink();
   }
 

@@ -25,6 +25,10 @@ const SOURCES: Record<string, string> = {
   'undef.c': 'extern int missing_fn(int);\nextern int missing_data;\nint u(void) { return missing_fn(missing_data) + missing_fn(2); }\nint v(void) { return missing_fn(3); }\n',
   'many.c': Array.from({ length: 6 }, (_, i) => `extern int m${i}(void);`).join('\n') + '\nint all(void) { return ' + Array.from({ length: 6 }, (_, i) => `m${i}()`).join(' + ') + '; }\n',
   'ctor.c': '__attribute__((constructor)) static void c(void) {}\nint keep(void) { return 1; }\n',
+  'wrapuse.c': 'int bar(int);\nint mainish(void) { return bar(4); }\n',
+  'wrapdef.c': 'int bar(int x) { return x + 1; }\n',
+  'wrapper.c': 'int __real_bar(int);\nint __wrap_bar(int x) { return __real_bar(x) * 10; }\n',
+  'wrapsig.c': 'int bar(int x, int y) { return x + y; }\n',
   'fptr.c': 'int a(int x) { return x + 1; }\nint b(int x) { return x * 2; }\nint (*tab[])(int) = {a, b};\n__attribute__((export_name("call"))) int call(int i, int x) { return tab[i & 1](x); }\n',
 };
 
@@ -117,6 +121,22 @@ describe('errors and warnings match wasm-ld 22', () => {
     expect((await same([...NE, 'sig2.o', 'sig3.o', '--export=use2', '--export=use3'])).code).toBe(1);
     expect((await same([...NE, 'def.o', 'sig2.o', '--export=use2', '--fatal-warnings'])).code).toBe(1);
   });
+  it('--wrap: calls reach __wrap_, __real_ reaches the original', async () => {
+    const r = await same([...NE, 'wrapuse.o', 'wrapdef.o', 'wrapper.o', '--export=mainish', '--wrap=bar']);
+    expect(r.code).toBe(0);
+    const { instance } = await WebAssembly.instantiate(r.bytes!);
+    expect((instance.exports.mainish as () => number)()).toBe(50);
+    // A --wrap of a name nobody uses changes nothing.
+    expect((await same([...NE, 'wrapuse.o', 'wrapdef.o', '--export=mainish', '--wrap=nobody'])).code).toBe(0);
+  });
+  it('--wrap without a __wrap_ definition: undefined, stubbed or imported with the original signature', async () => {
+    const base = [...NE, 'wrapuse.o', 'wrapdef.o', '--export=mainish', '--wrap=bar'];
+    expect((await same(base)).code).toBe(1);
+    for (const flag of ['--warn-unresolved-symbols', '--unresolved-symbols=ignore-all', '--import-undefined', '--allow-undefined'])
+      expect((await same([...base, flag])).code).toBe(0);
+    // A signature mismatch on the wrapped name: wasm-ld's variant stub, which --wrap does not reach.
+    expect((await same([...NE, 'wrapuse.o', 'wrapsig.o', '--export=mainish', '--wrap=bar', '--import-undefined'])).code).toBe(0);
+  });
   it('import module mismatch', async () => {
     expect((await same([...NE, 'imp1.o', 'imp2.o', '--export=a', '--export=b'])).code).toBe(1);
   });
@@ -127,6 +147,11 @@ describe('errors and warnings match wasm-ld 22', () => {
   });
   it('--error-limit stops after N errors', async () => {
     expect((await same([...NE, 'many.o', '--export=all', '--error-limit=3'])).code).toBe(1);
+    // Exactly as many errors as the limit: all shown, no "too many errors" line (lld counts the
+    // first error beyond the limit); one more than the limit: the sixth becomes that line.
+    expect((await same([...NE, 'many.o', '--export=all', '--error-limit=6'])).code).toBe(1);
+    expect((await same([...NE, 'many.o', '--export=all', '--error-limit=5'])).code).toBe(1);
+    expect((await same([...NE, 'many.o', '--export=all', '--error-limit=1'])).code).toBe(1);
   });
   it('memory layout errors', async () => {
     for (const flags of [

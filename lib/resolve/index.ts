@@ -91,6 +91,9 @@ function wrapSymbols(ctx: Context, wrapped: Wrapped[]): void {
   for (const w of wrapped) {
     map.set(w.sym, w.wrap);
     map.set(w.real, w.sym);
+    // References to `sym` now reach `__wrap_sym`: an undefined one is called with sym's
+    // signature (wasm-ld's undefined stub or import for it has that type).
+    if (w.wrap.kind === UndefinedFunction && !w.wrap.sig && w.sym.isFunction()) w.wrap.sig = w.sym.sig;
   }
   for (const file of ctx.objectFiles) {
     const syms = file.symbols;
