@@ -183,6 +183,9 @@ describe('errors and warnings match wasm-ld 22', () => {
     expect((await same([...NE, 'def.o', '--export=foo', '--extra-features=simd128,atomics'])).code).toBe(0);
     expect((await same([...NE, 'def.o', '--export=foo', '--features=bulk-memory,bulk-memory-opt,call-indirect-overlong,multivalue,mutable-globals,nontrapping-fptoint,reference-types,sign-ext'])).code).toBe(0);
     expect((await same([...NE, 'def.o', '--export=foo', '--no-check-features', '--features=sign-ext'])).code).toBe(0);
+    // Used features outside --features: one error each, in the hash order of wasm-ld's StringMap.
+    for (const allowed of ['mutable-globals', 'sign-ext,multivalue', 'simd128'])
+      expect((await same([...NE, 'def.o', 'usefn.o', '--export=foo', '--allow-undefined', `--features=${allowed}`])).code).toBe(1);
   });
   it('memory import and export variants', async () => {
     for (const flags of [['--import-memory'], ['--import-memory=mod,mem', '--export-memory=m2'], ['--import-memory', '--max-memory=131072'], ['--no-growable-memory'], ['--initial-heap=131072']])

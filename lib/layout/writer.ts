@@ -1,6 +1,7 @@
 // lld's Writer::run for a static wasm32 link: output segments, memory, imports, relocation scan,
 // index spaces, synthetic functions, exports and every synthesized section, in wasm-ld's order.
 
+import { stringMapOrder } from '../util/stringmap.js';
 import { basename } from 'node:path';
 import type { FuncType, GlobalType, InitExpr, Limits, TableType } from '../input/object.js';
 import * as W from '../input/wasm.js';
@@ -217,7 +218,9 @@ export class Writer {
     if (tlsUsed)
       for (const f of ['atomics', 'bulk-memory'])
         if (!allowed.has(f)) ctx.diag.error(`'${f}' feature must be used in order to use thread-local storage`);
-    if (!infer) for (const [f, file] of used) if (!allowed.has(f)) ctx.diag.error(`Target feature '${f}' used by ${file} is not allowed.`);
+    // wasm-ld walks a StringMap here: its errors come in that map's hash order.
+    if (!infer)
+      for (const f of stringMapOrder(used.keys())) if (!allowed.has(f)) ctx.diag.error(`Target feature '${f}' used by ${used.get(f)} is not allowed.`);
     for (const file of ctx.objectFiles) {
       for (const f of file.data.features) {
         if (f.prefix === 0x2d) continue;
