@@ -4,8 +4,11 @@ import { basename } from 'node:path';
 import { LinkError, type Diagnostic } from './diag.js';
 import { runLink } from './link.js';
 
-function format(prog: string, d: Diagnostic): string {
-  return `${prog}: ${d.severity}: ${d.message}`;
+// lld's colors: red "error:", magenta "warning:", then the plain message.
+const COLOR = { error: '\x1b[0;31m', warning: '\x1b[0;35m' } as const;
+
+function format(prog: string, d: Diagnostic, color: boolean): string {
+  return color ? `${prog}: ${COLOR[d.severity]}${d.severity}: \x1b[0m${d.message}` : `${prog}: ${d.severity}: ${d.message}`;
 }
 
 export function main(argv: string[]): number {
@@ -16,6 +19,8 @@ export function main(argv: string[]): number {
     throw e;
   });
   const stderr = (s: string) => process.stderr.write(s + '\n');
+  // --color-diagnostics=auto: colors when stderr is a terminal that has them.
+  const autoColor = process.stderr.isTTY === true && process.stderr.hasColors?.() === true;
   const stdout = (s: string) => process.stdout.write(s + '\n');
   // lld separates a multi-line diagnostic from the next one with a blank line.
   let sep = '';
@@ -24,8 +29,8 @@ export function main(argv: string[]): number {
       argv,
       cwd: process.cwd(),
       requireOutput: true,
-      onDiagnostic: (d) => {
-        stderr(sep + format(prog, d));
+      onDiagnostic: (d, color) => {
+        stderr(sep + format(prog, d, color ?? autoColor));
         sep = d.message.includes('\n') ? '\n' : '';
       },
       onStdout: stdout,

@@ -57,6 +57,8 @@ export class Diagnostics {
   readonly out: string[] = [];
   errorCount = 0;
   errorLimit = 20;
+  /** Colored "error:"/"warning:" for the CLI (--color-diagnostics); undefined means auto. */
+  color: boolean | undefined = undefined;
   fatalWarnings = false;
   verbose = false;
   /** Where messages go as they happen (the CLI streams them); null buffers them only. */

@@ -41,7 +41,8 @@ export interface LinkRequest {
   /** The CLI requires -o (as wasm-ld does); the API may return bytes only. */
   requireOutput?: boolean;
   /** Streams diagnostics and stdout lines as they happen (the CLI). */
-  onDiagnostic?: (d: Diagnostic) => void;
+  /** `color`: what --color-diagnostics asked for (undefined: auto). */
+  onDiagnostic?: (d: Diagnostic, color: boolean | undefined) => void;
   onStdout?: (line: string) => void;
   onLog?: (line: string) => void;
   /** Receives the output of `-o -` (the CLI writes it to stdout). */
@@ -116,7 +117,8 @@ class LinkRun {
   cached = false;
 
   constructor(readonly req: LinkRequest) {
-    this.diag.onMessage = req.onDiagnostic ?? null;
+    const onDiagnostic = req.onDiagnostic;
+    this.diag.onMessage = onDiagnostic ? (d) => onDiagnostic(d, this.diag.color) : null;
     this.diag.onOut = req.onStdout ?? null;
     this.diag.onLog = req.onLog ?? null;
     this.fs = req.fs ?? nodeFs;
@@ -140,7 +142,7 @@ class LinkRun {
     if (e instanceof InputError || e instanceof BackendError || e instanceof PlanError) {
       const d: Diagnostic = e instanceof InputError ? { severity: 'error', message: e.message, ...e.details } : { severity: 'error', message: e.message };
       diag.all.push(d);
-      this.req.onDiagnostic?.(d);
+      this.req.onDiagnostic?.(d, diag.color);
       throw new LinkError(diag.all);
     }
     throw e;
@@ -159,7 +161,7 @@ class LinkRun {
     if (config.printVersion) diag.message(`weld ${WELD_VERSION} (compatible with ${LLD_COMPAT}; backend: ${req.backend?.name ?? backendName()})`);
     if (config.version || (config.printVersion && !config.files.some((f) => f.kind === 'input' || f.kind === 'library')))
       return { done: new Uint8Array(0), cached: false };
-    diag.checkpoint();
+    // As lld, option errors do not stop the link before its inputs are opened (and reported).
     return linkWithOptions(config, req, fs, diag);
   }
 }

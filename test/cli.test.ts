@@ -88,6 +88,22 @@ describe('weld CLI', () => {
     expect(why.code).toBe(ref.code);
   }, 120_000);
 
+  it('--color-diagnostics colors "error:" and "warning:" as wasm-ld does; option errors do not hide input errors', async () => {
+    const cases = [
+      [objs[0], '--no-entry', '--export=__main_argc_argv', '--color-diagnostics', '-o', 'c.wasm'],
+      [objs[0], '--no-entry', '--color-diagnostics=always', '--bogus-flag', '-z', 'unknown', 'missing.o', '-o', 'c.wasm'],
+      [objs[0], '--no-entry', '--color-diagnostics', '--no-color-diagnostics', '--bogus-flag', '-o', 'c.wasm'],
+      [objs[0], '--no-entry', '--color-diagnostics=sometimes', '--initial-memory=x', 'missing.o', '-o', 'c.wasm', '--entry'],
+    ];
+    for (const args of cases) {
+      const r = run(args);
+      const ref = await wasmLd(args, { cwd: dir });
+      expect(r.code).toBe(ref.code);
+      expect(r.stderr).toBe(ref.stderr.replace(/^wasm-ld: /gm, 'weld: '));
+    }
+    expect(run(cases[0]).stderr).toContain('weld: \x1b[0;31merror: \x1b[0m');
+  }, 60_000);
+
   it('an integer option beyond int64 is "number expected", as in wasm-ld', async () => {
     const args = [objs[1], '--no-entry', '--initial-memory=99999999999999999999', '-o', 'big.wasm'];
     const r = run(args);

@@ -104,13 +104,27 @@ function hasFlag(args: ParsedArg[], pos: string, neg: string, def: boolean): boo
 export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSystem, diag: Diagnostics): LinkOptions {
   const argv = expandResponseFiles(argvIn, cwd, fs, diag);
   const args: ParsedArg[] = [];
+  const unknown: string[] = [];
+  let missing = '';
   for (let i = 0; i < argv.length; ) {
     const r = parseOne(argv, i);
     if (r.ok) args.push(r.arg);
-    else if (r.kind === 'unknown') diag.error(`unknown argument: ${r.text}`);
-    else diag.error(`${r.text}: missing argument`);
+    else if (r.kind === 'unknown') unknown.push(r.text);
+    else missing = r.text;
     i = r.next;
   }
+  // lld's WasmOptTable::parse: colors are chosen first (so every message is colored), then a
+  // missing argument is reported, then the unknown ones.
+  const color = lastOf(args, 'color_diagnostics', 'no_color_diagnostics', 'color_diagnostics_eq');
+  if (color?.id === 'color_diagnostics') diag.color = true;
+  else if (color?.id === 'no_color_diagnostics') diag.color = false;
+  else if (color) {
+    const v = color.values[0];
+    if (v === 'always' || v === 'never') diag.color = v === 'always';
+    else if (v !== 'auto') diag.error(`unknown option: --color-diagnostics=${v}`);
+  }
+  if (missing) diag.error(`${missing}: missing argument`);
+  for (const text of unknown) diag.error(`unknown argument: ${text}`);
   const has = (id: string) => args.some((a) => a.id === id);
   const value = (id: string, def = ''): string => lastOf(args, id)?.values[0] ?? def;
   const all = (id: string): string[] => args.filter((a) => a.id === id).flatMap((a) => a.values);
@@ -246,8 +260,6 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   const threads = lastOf(args, 'threads');
   if (threads && !(/^\d+$/.test(threads.values[0]) && Number(threads.values[0]) > 0))
     diag.error(`${threads.spelling.replace(/=$/, '')}: expected a positive integer, but got '${threads.values[0]}'`);
-  const color = lastOf(args, 'color_diagnostics_eq');
-  if (color && !['auto', 'always', 'never'].includes(color.values[0])) diag.error(`unknown option: --color-diagnostics=${color.values[0]}`);
   const rsp = lastOf(args, 'rsp_quoting');
   if (rsp && rsp.values[0] !== 'posix' && rsp.values[0] !== 'windows') diag.error(`invalid response file quoting: ${rsp.values[0]}`);
 
