@@ -188,7 +188,9 @@ describe('errors and warnings match wasm-ld 22', () => {
       expect((await same([...NE, 'def.o', 'usefn.o', '--export=foo', '--allow-undefined', `--features=${allowed}`])).code).toBe(1);
   });
   it('memory import and export variants', async () => {
-    for (const flags of [['--import-memory'], ['--import-memory=mod,mem', '--export-memory=m2'], ['--import-memory', '--max-memory=131072'], ['--no-growable-memory'], ['--initial-heap=131072']])
+    for (const flags of [['--import-memory'], ['--import-memory=mod,mem', '--export-memory=m2'], ['--import-memory', '--max-memory=131072'], ['--no-growable-memory'], ['--initial-heap=131072'],
+      // One name imports env.<name>; the first comma splits; an empty export name is a name.
+      ['--import-memory=mem'], ['--import-memory=mod,'], ['--import-memory=a,b,c'], ['--import-memory='], ['--export-memory='], ['--import-memory', '--export-memory=']])
       expect((await same([...NE, 'def.o', '--export=twice', '--export=dat', ...flags])).code).toBe(0);
   });
   it('--trace, --trace-symbol, --print-gc-sections and --print-map print what wasm-ld prints', async () => {

@@ -184,7 +184,8 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   if (has('import_memory_with_name')) {
     const v = value('import_memory_with_name');
     const comma = v.indexOf(',');
-    memoryImport = comma < 0 ? [v, ''] : [v.slice(0, comma), v.slice(comma + 1)];
+    // "name" imports env.name; "module,name" splits at the first comma (lld's readConfigs).
+    memoryImport = comma < 0 ? ['env', v] : [v.slice(0, comma), v.slice(comma + 1)];
   } else if (has('import_memory')) memoryImport = ['env', 'memory'];
   let memoryExport: string | null = null;
   if (has('export_memory_with_name')) memoryExport = value('export_memory_with_name');
@@ -270,7 +271,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   // setConfigs: defaults that depend on other options.
   if (!o.tableBase) o.tableBase = 1;
   if (!o.globalBase && !o.stackFirst) o.globalBase = 1024;
-  if (!o.memoryExport && !o.memoryImport) o.memoryExport = 'memory';
+  if (o.memoryExport === null && o.memoryImport === null) o.memoryExport = 'memory';
 
   for (const a of args) {
     switch (a.id) {
