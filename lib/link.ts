@@ -1,7 +1,7 @@
 // One link, end to end: argv -> options -> inputs -> symbols -> GC -> layout -> plan -> bytes.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { Diagnostics, InputError, LinkError, StopLink, type Diagnostic } from './diag.js';
 import { checkOptions, parseOptions, type LinkOptions } from './options/index.js';
 import { helpText } from './options/table.js';
@@ -102,6 +102,9 @@ function checkWritable(path: string, fs: FileSystem): string | null {
   try {
     const st = statSync(path, { throwIfNoEntry: false });
     if (st?.isDirectory()) return 'Is a directory';
+    // lld's FileOutputBuffer creates a temporary file beside the output, so a missing directory
+    // is reported here ("No such file or directory"), before the link, as wasm-ld does.
+    if (!st) statSync(dirname(path));
     return null;
   } catch (e) {
     return errnoMessage(e);
@@ -154,13 +157,18 @@ class LinkRun {
     diag.errorLimit = config.errorLimit;
     diag.fatalWarnings = config.fatalWarnings;
     diag.verbose = config.verbose;
+    // --help and --version still print when the command line had errors, but the link fails
+    // (exit status 1), as wasm-ld's does.
     if (config.help) {
       diag.message(helpText('weld').trimEnd());
+      diag.checkpoint();
       return { done: new Uint8Array(0), cached: false };
     }
     if (config.printVersion) diag.message(`weld ${WELD_VERSION} (compatible with ${LLD_COMPAT}; backend: ${req.backend?.name ?? backendName()})`);
-    if (config.version || (config.printVersion && !config.files.some((f) => f.kind === 'input' || f.kind === 'library')))
+    if (config.version || (config.printVersion && !config.files.some((f) => f.kind === 'input' || f.kind === 'library'))) {
+      diag.checkpoint();
       return { done: new Uint8Array(0), cached: false };
+    }
     // As lld, option errors do not stop the link before its inputs are opened (and reported).
     return linkWithOptions(config, req, fs, diag);
   }

@@ -101,8 +101,24 @@ function hasFlag(args: ParsedArg[], pos: string, neg: string, def: boolean): boo
   return a ? a.id === pos : def;
 }
 
+/**
+ * lld's driver dispatcher: `-flavor <name>` as the very first argument (only there, and never
+ * from a response file) chooses the driver and is removed before the driver parses its options.
+ * rustc always starts wasm-ld's command line with `-flavor wasm`.
+ */
+function stripFlavor(argv: readonly string[], diag: Diagnostics): readonly string[] {
+  if (argv[0] !== '-flavor') return argv;
+  // lld dies on a bad flavor before any option is looked at.
+  if (argv.length < 2) diag.fatal("missing arg value for '-flavor'");
+  const f = argv[1].toLowerCase();
+  if (f === 'wasm' || f === 'ld-wasm') return argv.slice(2);
+  if (['ld', 'ld.lld', 'gnu', 'link', 'ld64', 'ld64.lld', 'darwin'].includes(f))
+    diag.fatal(`-flavor ${argv[1]} is not supported by weld: it links WebAssembly only (-flavor wasm)`);
+  diag.fatal(`Unknown flavor: ${argv[1]}`);
+}
+
 export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSystem, diag: Diagnostics): LinkOptions {
-  const argv = expandResponseFiles(argvIn, cwd, fs, diag);
+  const argv = expandResponseFiles(stripFlavor(argvIn, diag), cwd, fs, diag);
   const args: ParsedArg[] = [];
   const unknown: string[] = [];
   let missing = '';
@@ -153,6 +169,14 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     }
     return def;
   };
+
+  // As wasm-ld: --error-limit and --fatal-warnings are interpreted before anything else is
+  // checked, since error() and warn() depend on them (an unknown -z value under
+  // --fatal-warnings is an error).
+  const errorLimit = integer('error_limit', 20);
+  const fatalWarnings = hasFlag(args, 'fatal_warnings', 'no_fatal_warnings', false);
+  diag.errorLimit = errorLimit;
+  diag.fatalWarnings = fatalWarnings;
 
   for (const a of args) {
     const what = UNSUPPORTED[a.id];
@@ -240,8 +264,8 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     exportIfDefined: all('export_if_defined'),
     undefined: all('undefined'),
     wraps: all('wrap'),
-    errorLimit: integer('error_limit', 20),
-    fatalWarnings: hasFlag(args, 'fatal_warnings', 'no_fatal_warnings', false),
+    errorLimit,
+    fatalWarnings,
     noinhibitExec: has('noinhibit_exec'),
     version: has('version'),
     printVersion: has('v') || has('version'),
