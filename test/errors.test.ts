@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LinkError } from '../lib/diag.js';
 import { runLink } from '../lib/link.js';
-import { compileToFiles, sectionDiff, wasmLd } from './support/toolchain.js';
+import { compileToFiles, sectionDiff, splitLld, wasmLd, type LinkOutcome } from './support/toolchain.js';
 
 let dir: string;
 const obj: Record<string, string> = {};
@@ -32,28 +32,13 @@ const SOURCES: Record<string, string> = {
   'fptr.c': 'int a(int x) { return x + 1; }\nint b(int x) { return x * 2; }\nint (*tab[])(int) = {a, b};\n__attribute__((export_name("call"))) int call(int i, int x) { return tab[i & 1](x); }\n',
 };
 
-interface Outcome {
-  code: number;
-  messages: string[];
-  bytes?: Uint8Array;
-}
 
-/** wasm-ld's stderr as a list of diagnostics ("error: ..."/"warning: ..."), prefix removed. */
-function splitLld(stderr: string): string[] {
-  const out: string[] = [];
-  for (const chunk of stderr.split(/\n(?=wasm-ld: )/)) {
-    const t = chunk.replace(/\n+$/, '');
-    if (!t) continue;
-    out.push(t.replace(/^wasm-ld: /, ''));
-  }
-  return out;
-}
 
-async function both(args: string[]): Promise<{ lld: Outcome; weld: Outcome }> {
+async function both(args: string[]): Promise<{ lld: LinkOutcome; weld: LinkOutcome }> {
   const full = [...args, '-o', 'out.wasm'];
   const r = await wasmLd(full, { cwd: dir });
-  const lld: Outcome = { code: r.code, messages: splitLld(r.stderr), bytes: r.bytes };
-  let weld: Outcome;
+  const lld: LinkOutcome = { code: r.code, messages: splitLld(r.stderr), bytes: r.bytes };
+  let weld: LinkOutcome;
   try {
     const w = runLink({ argv: full, cwd: dir, requireOutput: true });
     weld = { code: 0, messages: w.diagnostics.map((d) => `${d.severity}: ${d.message}`), bytes: w.bytes };
@@ -64,7 +49,7 @@ async function both(args: string[]): Promise<{ lld: Outcome; weld: Outcome }> {
   return { lld, weld };
 }
 
-async function same(args: string[]): Promise<Outcome> {
+async function same(args: string[]): Promise<LinkOutcome> {
   const { lld, weld } = await both(args);
   expect(weld.messages).toEqual(lld.messages);
   expect(weld.code).toBe(lld.code);

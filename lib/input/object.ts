@@ -36,6 +36,8 @@ export interface InitExpr {
   /** i32/i64 constant, global index, or the raw bits of f32/f64 (as 2 uint32 for f64). */
   value: number;
   valueHi: number;
+  /** An i64 constant outside ±2^53 (`value` is then 0). */
+  big?: bigint;
   extended: boolean;
   /** Absolute byte range of the whole expression (including `end`). */
   start: number;
@@ -213,18 +215,42 @@ function readTableType(r: Reader): TableType {
   return { elemType, limits: readLimits(r) };
 }
 
+/** LLVM readVarint64: any int64 (i64 globals may hold constants beyond 2^53). */
+function readVarint64(r: Reader): number | bigint {
+  const start = r.pos;
+  let len = 0;
+  while (r.u8() & 0x80) if (++len >= 10) r.fail('malformed sleb128: too long', start);
+  r.pos = start;
+  if (len < 7) return r.sleb(64); // up to 7 bytes carry 49 bits: exact as a number
+  let v = 0n;
+  let shift = 0n;
+  let byte: number;
+  do {
+    byte = r.u8();
+    v |= BigInt(byte & 0x7f) << shift;
+    shift += 7n;
+  } while (byte & 0x80);
+  if (byte & 0x40) v -= 1n << shift;
+  v = BigInt.asIntN(64, v);
+  return Number.isSafeInteger(Number(v)) ? Number(v) : v;
+}
+
 function readInitExpr(r: Reader): InitExpr {
   const start = r.pos;
   const opcode = r.u8();
   let value = 0;
   let valueHi = 0;
+  let big: bigint | undefined;
   switch (opcode) {
     case W.OP_I32_CONST:
       value = r.sleb(32);
       break;
-    case W.OP_I64_CONST:
-      value = r.sleb(64);
+    case W.OP_I64_CONST: {
+      const v = readVarint64(r);
+      if (typeof v === 'bigint') big = v;
+      else value = v;
       break;
+    }
     case W.OP_F32_CONST:
       value = r.u32le();
       break;
@@ -246,22 +272,45 @@ function readInitExpr(r: Reader): InitExpr {
     r.pos = start;
     return readExtendedInitExpr(r, start);
   }
-  return { opcode, value, valueHi, extended: false, start, end: r.pos };
+  return { opcode, value, valueHi, big, extended: false, start, end: r.pos };
 }
 
+/** Skips one LEB128 (LLVM's readULEB128: at most 10 bytes). */
+function skipLeb(r: Reader): void {
+  const start = r.pos;
+  while (r.u8() & 0x80) if (r.pos - start >= 10) r.fail('malformed uleb128: too long', start);
+}
+
+/**
+ * LLVM's readInitExpr, extended form: one flat opcode switch (the GC opcodes after their 0xfb
+ * prefix share it). Element segments with expressions (ref.func, ref.null: wabt writes them for
+ * `(elem declare funcref (ref.func $f))`) and extended-const globals parse here.
+ */
 function readExtendedInitExpr(r: Reader, start: number): InitExpr {
   for (;;) {
     const at = r.pos;
     const op = r.u8();
     switch (op) {
       case W.OP_I32_CONST:
-        r.sleb(32);
-        break;
-      case W.OP_I64_CONST:
-        r.sleb(64);
-        break;
       case W.OP_GLOBAL_GET:
-        r.uleb32();
+      case W.OP_REF_NULL:
+      case 0xd2: // ref.func
+      case W.OP_I64_CONST:
+      case 0x00: // struct.new (after the 0xfb prefix): heap type
+      case 0x01: // struct.new_default
+      case 0x06: // array.new
+      case 0x07: // array.new_default
+        skipLeb(r);
+        break;
+      case 0x08: // array.new_fixed: heap type, size
+        skipLeb(r);
+        skipLeb(r);
+        break;
+      case W.OP_F32_CONST:
+        r.skip(4);
+        break;
+      case W.OP_F64_CONST:
+        r.skip(8);
         break;
       case 0x6a: // i32.add
       case 0x6b: // i32.sub
@@ -269,11 +318,13 @@ function readExtendedInitExpr(r: Reader, start: number): InitExpr {
       case 0x7c: // i64.add
       case 0x7d: // i64.sub
       case 0x7e: // i64.mul
+      case 0xfb: // GC prefix
+      case 0x1c: // ref.i31 (after the prefix)
         break;
       case W.OP_END:
         return { opcode: 0, value: 0, valueHi: 0, extended: true, start, end: r.pos };
       default:
-        r.fail(`invalid opcode in init_expr: 0x${op.toString(16)}`, at);
+        r.fail(`invalid opcode in init_expr: ${op}`, at);
     }
   }
 }
@@ -411,10 +462,10 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
   let codeIndex = -1;
   let dataIndex = -1;
   let dataCount = -1;
-  let lastKnownId = 0;
+  let lastRank = 0;
+  let sawReloc = false;
   let funcCount = 0;
   let sawFunctionSection = false;
-  const sectionOrder = [0, 1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
 
   while (!r.atEnd) {
     const headerAt = r.pos;
@@ -425,15 +476,19 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     const index = secIds.length;
     if (id > W.SEC_TAG) r.fail(`invalid section type: ${id}`, headerAt);
     let name = W.SECTION_NAMES[id];
-    if (id !== W.SEC_CUSTOM) {
-      const ord = sectionOrder.indexOf(id);
-      if (ord <= lastKnownId) r.fail(`out of order section type: ${id}`, headerAt);
-      lastKnownId = ord;
-    }
     body.ctx = { ...ctx, section: name };
     if (id === W.SEC_CUSTOM) {
       name = body.str();
       body.ctx = { ...ctx, section: name };
+    }
+    // LLVM's WasmSectionOrderChecker (before the section's contents are parsed): the known
+    // sections and the custom sections it knows come in one order, each at most once, except
+    // reloc.* sections, which may come anywhere but never before a section of rank <= linking.
+    const rank = sectionRank(id, name);
+    if (rank === RANK_RELOC) sawReloc = true;
+    else if (rank !== RANK_NONE) {
+      if (rank <= lastRank || (sawReloc && rank <= RANK_LINKING)) r.fail(`out of order section type: ${id}`, headerAt);
+      lastRank = rank;
     }
     secIds.push(id);
     secStarts.push(body.pos);
@@ -642,9 +697,9 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
           const at = body.pos;
           const target = body.uleb32();
           if (target >= secIds.length - 1) body.fail(`invalid section index ${target}`, at);
-          const tid = secIds[target];
-          if (tid !== W.SEC_CODE && tid !== W.SEC_DATA && tid !== W.SEC_CUSTOM)
-            body.fail('relocations only supported for code, data, or custom sections', at);
+          // Any earlier section may have relocations (LLVM's reader takes them all; wabt writes
+          // reloc.Global and reloc.Elem): readRelocations keeps those of code, data and custom
+          // sections and, like lld, only checks the others.
           const count = body.count('relocation');
           relocSecs.push({ target, count, at, sub: body });
         } else if (name === 'dylink' || name === 'dylink.0') {
@@ -674,6 +729,40 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     if (cs) cs.comdat = c;
   }
   return o;
+}
+
+const RANK_NONE = 0;
+const RANK_RELOC = -1;
+const RANK_LINKING = 15;
+/**
+ * Known section id (0..13) -> rank in LLVM's order: type 2, import 3, function 4, table 5,
+ * memory 6, tag 7, global 8, export 9, start 10, elem 11, datacount 12, code 13, data 14.
+ */
+const KNOWN_SECTION_RANK = [RANK_NONE, 2, 3, 4, 5, 6, 8, 9, 10, 11, 13, 14, 12, 7];
+
+/**
+ * A section's place in LLVM's WasmSectionOrderChecker order: dylink(.0) < type < import <
+ * function < table < memory < tag < global < export < start < elem < datacount < code < data <
+ * linking < name < producers < target_features; reloc.* is RANK_RELOC; other custom sections
+ * are unordered (RANK_NONE).
+ */
+function sectionRank(id: number, name: string): number {
+  if (id !== W.SEC_CUSTOM) return KNOWN_SECTION_RANK[id];
+  switch (name) {
+    case 'dylink':
+    case 'dylink.0':
+      return 1;
+    case 'linking':
+      return RANK_LINKING;
+    case 'name':
+      return 16;
+    case 'producers':
+      return 17;
+    case 'target_features':
+      return 18;
+    default:
+      return name.startsWith('reloc.') ? RANK_RELOC : RANK_NONE;
+  }
 }
 
 function readElemSection(r: Reader): void {
@@ -932,8 +1021,12 @@ function readRelocations(
   codeIndex: number,
   dataIndex: number,
 ): void {
+  // lld applies relocations to code, data and custom sections only; those of other sections
+  // (wabt's reloc.Global for `global.get` in a global's initializer, reloc.Elem for `ref.func`
+  // in element expressions) are validated, count for calledDirectly, and are otherwise ignored.
+  const applied = (s: RawReloc) => s.target === codeIndex || s.target === dataIndex || secIds[s.target] === W.SEC_CUSTOM;
   let total = 0;
-  for (const s of secs) total += s.count;
+  for (const s of secs) if (applied(s)) total += s.count;
   o.relocType = new Uint8Array(total);
   o.relocOffset = new Uint32Array(total);
   o.relocIndex = new Uint32Array(total);
@@ -952,6 +1045,7 @@ function readRelocations(
     if (seenTargets.has(s.target)) r.fail('multiple relocation sections for one section', s.at);
     seenTargets.add(s.target);
     const first = k;
+    const keep = applied(s);
     // Reloc offsets of custom sections count from after the section name (secSizes does too).
     const secSize = secSizes[s.target];
     let prev = 0;
@@ -976,6 +1070,7 @@ function readRelocations(
         if (type === W.R_FUNCTION_INDEX_LEB) o.calledDirectly[index] = 1;
       }
       if (offset + W.RELOC_WIDTH[type] > secSize) r.fail(`invalid relocation offset: ${offset} (section size ${secSize})`, at);
+      if (!keep) continue;
       o.relocType[k] = type;
       o.relocOffset[k] = offset;
       o.relocIndex[k] = index;
@@ -983,6 +1078,7 @@ function readRelocations(
       k++;
     }
     if (!r.atEnd) r.fail('reloc section ended prematurely', r.pos);
+    if (!keep) continue;
     if (s.target === codeIndex) {
       o.codeRelocStart = first;
       o.codeRelocEnd = k;

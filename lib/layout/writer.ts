@@ -74,8 +74,21 @@ function writeInitExpr(w: ByteWriter, e: InitExpr, src: Uint8Array): void {
   w.u8(e.opcode);
   switch (e.opcode) {
     case W.OP_I32_CONST:
-    case W.OP_I64_CONST:
       w.sleb(e.value);
+      break;
+    case W.OP_I64_CONST:
+      if (e.big === undefined) w.sleb(e.value);
+      else {
+        // Minimal signed LEB128 of an int64 beyond 2^53 (LLVM writeSleb128).
+        let v = e.big;
+        for (;;) {
+          const byte = Number(v & 0x7fn);
+          v >>= 7n;
+          const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
+          w.u8(done ? byte : byte | 0x80);
+          if (done) break;
+        }
+      }
       break;
     case W.OP_F32_CONST:
       w.u32(e.value);
@@ -664,7 +677,8 @@ export class Writer {
           `mutable global imported but 'mutable-globals' feature not present in inputs: \`${demangleName(ctx, sym.name)}\`. Use --no-check-features to suppress.`,
         );
     for (const sym of this.exportedSymbols) {
-      if (sym.kind !== DefinedGlobal) continue;
+      // As lld: only a *mutable* exported global needs the feature (an immutable one is MVP).
+      if (sym.kind !== DefinedGlobal || !sym.getGlobalType()!.mutable) continue;
       ctx.diag.error(
         `mutable global exported but 'mutable-globals' feature not present in inputs: \`${demangleName(ctx, sym.name)}\`. Use --no-check-features to suppress.`,
       );

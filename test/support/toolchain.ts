@@ -1176,3 +1176,21 @@ export function sectionDiff(a: Uint8Array, b: Uint8Array): string[] {
   if (lines.length === 0) lines.push(`modules differ (sizes ${a.length} vs ${b.length}) but no section difference was found`);
   return lines;
 }
+
+/** A link's outcome as the differential tests compare it: status, diagnostics, module. */
+export interface LinkOutcome {
+  code: number;
+  /** "error: ..." / "warning: ..." in order. */
+  messages: string[];
+  bytes?: Uint8Array;
+}
+
+/** wasm-ld's stderr as a list of diagnostics ("error: ..."/"warning: ..."), prefix removed. */
+export function splitLld(stderr: string): string[] {
+  const out: string[] = [];
+  for (const chunk of stderr.split(/\n(?=wasm-ld: )/)) {
+    const t = chunk.replace(/\n+$/, '');
+    if (t) out.push(t.replace(/^wasm-ld: /, ''));
+  }
+  return out;
+}
