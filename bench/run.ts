@@ -5,14 +5,15 @@
 // peak memory. Prints a table and writes bench/results.md.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileToFiles, linkCommand, sysroot, wasmLd } from '../test/support/toolchain.js';
 import { cxxProgram, largeProgram, smallProgram } from './cases.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const weldBin = join(root, 'bin', 'weld.js');
 const work = join(root, 'bench', '.cache');
 mkdirSync(work, { recursive: true });
 const quick = process.env.WELD_BENCH_QUICK === '1';
@@ -50,6 +51,29 @@ function timeProcess(cmd: string[], cwd: string, runs: number, env: NodeJS.Proce
     if (m) rss = Number(m[1]) / 1024;
   }
   return { ms: median(ts), rss };
+}
+
+/**
+ * The CLI with WELD_DAEMON=1 once its resident process is up and warm: the first command starts
+ * it, a few more warm it (JIT, input cache); the process is stopped afterwards.
+ */
+function timeResident(argv: string[], cwd: string, env: NodeJS.ProcessEnv): number {
+  const dir = mkdtempSync(join(tmpdir(), 'weld-bench-daemon-'));
+  const denv = { ...env, WELD_DAEMON: '1', WELD_DAEMON_DIR: dir, WELD_DAEMON_IDLE_MS: '60000' };
+  const pids = () => readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => Number(readFileSync(join(dir, f), 'utf8')));
+  try {
+    spawnSync(process.execPath, [weldBin, ...argv], { cwd, env: denv });
+    for (let i = 0; i < 400 && pids().length === 0; i++) spawnSync('sleep', ['0.025']);
+    for (let i = 0; i < 10; i++) spawnSync(process.execPath, [weldBin, ...argv], { cwd, env: denv });
+    return timeProcess([process.execPath, weldBin, ...argv], cwd, RUNS, denv).ms;
+  } finally {
+    for (const pid of pids())
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // Gone already.
+      }
+  }
 }
 
 interface Measured {
@@ -96,7 +120,6 @@ async function main() {
   ];
   const sysLd = which('wasm-ld-22') ?? which('wasm-ld');
   const node0 = timeProcess([process.execPath, '-e', '0'], work, RUNS);
-  const weldBin = join(root, 'bin', 'weld.js');
   const lines: string[] = [];
   const out = (s = '') => {
     console.log(s);
@@ -137,6 +160,9 @@ async function main() {
       }
       out(`| weld CLI | ${b} | ${fmt(cli.ms)} | ${ratio(cli.ms, ref)} | ${fmt(cli.rss)} |`);
       out(`| weld CLI minus node start-up | ${b} | ${fmt(cli.ms - node0.ms)} | ${ratio(cli.ms - node0.ms, ref)} | |`);
+      const resident = timeResident(c.argv, work, env);
+      out(`| weld CLI, WELD_DAEMON=1 (warm resident process) | ${b} | ${fmt(resident)} | ${ratio(resident, ref)} | |`);
+      out(`| … minus node start-up | ${b} | ${fmt(resident - node0.ms)} | ${ratio(resident - node0.ms, ref)} | |`);
       const fresh = measure({ mode: 'newLinker', argv: c.argv, cwd: work, runs: RUNS, warmup: 3, backend: b });
       out(`| link(), new Linker each time | ${b} | ${fmt(fresh.ms)} | ${ratio(fresh.ms, ref)} | ${fmt(fresh.maxRssMB)} |`);
       const reused = measure({ mode: 'reusedLinker', argv: c.argv, cwd: work, runs: RUNS * 2, warmup: 3, backend: b });
