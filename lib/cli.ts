@@ -3,7 +3,7 @@
 import { LinkError, type Diagnostic } from './diag.js';
 import type { InputCache } from './input/index.js';
 import { runLink } from './link.js';
-import { progName, stderrHasColors } from './daemon/common.js';
+import { progName, stderrHasColors } from './daemon/client.cjs';
 
 // lld's colors: red "error:", magenta "warning:", then the plain message.
 const COLOR = { error: '\x1b[0;31m', warning: '\x1b[0;35m' } as const;

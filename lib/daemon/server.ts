@@ -5,7 +5,7 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { runCli } from '../cli.js';
 import { PersistentCache } from '../input/cache.js';
-import { idleMilliseconds, type DaemonReply, type DaemonRequest } from './common.js';
+import type { DaemonReply, DaemonRequest } from './client.cjs';
 
 const sock = process.argv[2];
 if (!sock) process.exit(2);
@@ -33,6 +33,12 @@ function serve(conn: Socket, line: string): void {
     reply = { code: 1, out: [], err: [`weld: error: internal error in the resident process: ${(e as Error)?.message ?? e}`] };
   }
   conn.end(JSON.stringify(reply) + '\n');
+}
+
+/** How long the process waits for the next command before it exits. */
+function idleMilliseconds(): number {
+  const v = Number(process.env.WELD_DAEMON_IDLE_MS);
+  return Number.isFinite(v) && v > 0 ? v : 10 * 60 * 1000;
 }
 
 let idle: NodeJS.Timeout | undefined;
