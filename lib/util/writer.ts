@@ -57,9 +57,24 @@ export class ByteWriter {
 
   /** A wasm `name`: LEB length then UTF-8 bytes. */
   str(s: string): this {
-    const b = utf8.encode(s);
-    this.uleb(b.length);
-    return this.bytes(b);
+    // ASCII (almost every symbol name) is written directly, without an encoder call.
+    const n = s.length;
+    this.ensure(n + 5);
+    const b = this.buf;
+    const start = this.pos;
+    let p = writeUleb(b, start, n);
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos = start;
+        const e = utf8.encode(s);
+        this.uleb(e.length);
+        return this.bytes(e);
+      }
+      b[p++] = c;
+    }
+    this.pos = p;
+    return this;
   }
 
   get length(): number {
