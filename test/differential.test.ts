@@ -1,5 +1,6 @@
 // Differential suite: every program of test/fixtures/programs/, in every configuration of
-// OPT_CONFIGS (-O2, and -O0 -g), is compiled with yowasp clang (cached), linked with the exact
+// OPT_CONFIGS (-O2, and -O0 -g; a cross-section also -fPIC, -mcpu=mvp, SIMD and tail calls, and
+// without per-function sections), is compiled with yowasp clang (cached), linked with the exact
 // argv clang 22 would give wasm-ld — once by yowasp's wasm-ld, once by weld's library API —
 // and both modules are run under node:wasi. Per program and configuration there are three tests:
 //
@@ -9,7 +10,7 @@
 //
 // Environment:
 //   WELD_PROGRAM=name[,name|/regex/...]   run only these programs
-//   WELD_CONFIG=O2|O0-g                    run only these configurations (comma-separated)
+//   WELD_CONFIG=O2|O0-g|O2-fPIC|...        run only these configurations (comma-separated)
 //   WELD_DIFF_IMPL=wasm-ld                 link the "weld" side with wasm-ld too (harness self-check)
 //
 // Outputs land in test/.cache/differential/<config>/: <program>.wasm (weld) and
@@ -190,7 +191,7 @@ function record(p: Program, cfg: OptConfig, st: CaseState): void {
 }
 
 describe.each(programs.map((p) => [p.name, p] as const))('%s', (_name, p) => {
-  describe.each(configs.map((c) => [c.name, c] as const))('%s', (_cfgName, cfg) => {
+  describe.each(configs.filter((c) => !c.programs || c.programs.includes(p.name)).map((c) => [c.name, c] as const))('%s', (_cfgName, cfg) => {
     const st: CaseState = {};
 
     beforeAll(async () => {

@@ -64,12 +64,24 @@ export interface OptConfig {
   name: string;
   /** Flags for both compiling and the clang link step. */
   flags: string[];
+  /** Only these programs are built in this configuration (absent: every program). */
+  programs?: readonly string[];
 }
 
-/** The configurations every program is built in. */
+/** Programs that also run in the code-generation variants below (a cross-section of the corpus). */
+const VARIANT_PROGRAMS = ['stdio_printf', 'cpp_virtual', 'thread_local', 'fnptr_table', 'weak_symbols', 'ctor_priority', 'cpp_string', 'data_relocs', 'string_dedup', 'static_archive'];
+
+/** The configurations programs are built in: every program at -O2 and -O0 -g, some in variants. */
 export const OPT_CONFIGS: readonly OptConfig[] = [
   { name: 'O2', flags: ['-O2'] },
   { name: 'O0-g', flags: ['-O0', '-g'] },
+  // Objects clang writes differently: PIC code (GOT relocations resolved statically), the MVP
+  // feature set (no reference types: the legacy table path), tail calls and SIMD, and one
+  // section for all functions and data (no -ffunction-sections/-fdata-sections).
+  { name: 'O2-fPIC', flags: ['-O2', '-fPIC'], programs: VARIANT_PROGRAMS },
+  { name: 'O2-mvp', flags: ['-O2', '-mcpu=mvp'], programs: VARIANT_PROGRAMS },
+  { name: 'O3-simd-tail-call', flags: ['-O3', '-msimd128', '-mtail-call'], programs: VARIANT_PROGRAMS },
+  { name: 'Os-g-one-section', flags: ['-Os', '-g', '-fno-function-sections', '-fno-data-sections'], programs: VARIANT_PROGRAMS },
 ];
 
 function text(v: string | string[]): string {
