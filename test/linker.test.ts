@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Linker, LinkError, linkSync } from '../lib/index.js';
+import { buildProgram, loadProgram, OPT_CONFIGS } from './support/programs.js';
 import { compile, linkCommand, runWasi, sysroot } from './support/toolchain.js';
 
 let dir: string;
@@ -56,6 +57,24 @@ describe('Linker', () => {
     expect(cached).toBeGreaterThan(100_000);
     expect(await run(b)).toBe('value 1\n');
   });
+
+  it('one Linker through many programs, in changing order and options, gives fresh links\' bytes', async () => {
+    // Cached objects (libc members above all) reuse their chunk and local-symbol objects from
+    // link to link: nothing of one link may leak into the next.
+    const names = ['stdio_printf', 'cpp_virtual', 'thread_local', 'fnptr_table', 'weak_symbols', 'ctor_priority', 'cpp_string', 'data_relocs', 'string_dedup', 'static_archive'];
+    const built = [];
+    for (const n of names) built.push(await buildProgram(loadProgram(n), OPT_CONFIGS[0]!, join(dir, 'progs')));
+    // Seven option sets over ten programs: every program meets several.
+    const options = [[], ['--no-gc-sections'], ['-O0'], ['--export-all'], ['--strip-all'], ['--export-dynamic'], ['--no-merge-data-segments']];
+    const L = newLinker({ threads: 0 });
+    let k = 0;
+    for (const order of [built, [...built].reverse(), built]) {
+      for (const b of order) {
+        const args = [...b.argv.filter((a, i, all) => a !== '-o' && all[i - 1] !== '-o'), ...options[k++ % options.length]];
+        expect(Buffer.from(L.linkSync(args).bytes).equals(Buffer.from(linkSync(args).bytes)), `${b.program.name} ${args.slice(-1)}`).toBe(true);
+      }
+    }
+  }, 300_000);
 
   it('re-reads a file that changed', async () => {
     const L = newLinker();

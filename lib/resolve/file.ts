@@ -24,7 +24,7 @@ import {
   UndefinedTable,
   UndefinedTag,
 } from './model.js';
-import { newSymbol } from './symtab.js';
+import { newSymbol, replaceSymbol, type SymbolInit } from './symtab.js';
 
 export function parseLazy(ctx: Context, file: ObjFile): void {
   for (const name of file.lazyNames()) {
@@ -68,6 +68,8 @@ interface ChunkTemplate {
   tables: InputElement[];
   globals: InputElement[];
   tags: InputElement[];
+  /** The object's local (and section) symbols, by symbol index, reused like the chunks. */
+  locals: (Symbol | undefined)[];
 }
 const templates = new WeakMap<ObjectData, ChunkTemplate>();
 
@@ -188,6 +190,8 @@ export function parseFile(ctx: Context, file: ObjFile): void {
   const excluded = (comdat: number) => comdat >= 0 && !file.keptComdats[comdat];
   const merge = ctx.config.optimize > 0;
   const tpl = templates.get(d);
+  // Local symbols to reuse (or fill) by index; null for a second copy of an object in one link.
+  let locals: (Symbol | undefined)[] | null = null;
   if (tpl && tpl.epoch !== ctx.epoch && tpl.merge === merge && tpl.gc === gc) {
     // Re-linking a cached object: its chunk objects were made by an earlier link (which is
     // over); reset their per-link state instead of allocating them again.
@@ -208,10 +212,12 @@ export function parseFile(ctx: Context, file: ObjFile): void {
     file.tables = tpl.tables;
     file.globals = tpl.globals;
     file.tags = tpl.tags;
+    locals = tpl.locals;
   } else {
     buildChunks(ctx, file, excluded);
     // The same object twice in one link gets its own chunks; the template stays with the first.
-    if (!tpl || tpl.epoch !== ctx.epoch)
+    if (!tpl || tpl.epoch !== ctx.epoch) {
+      locals = [];
       templates.set(d, {
         epoch: ctx.epoch,
         merge,
@@ -223,7 +229,9 @@ export function parseFile(ctx: Context, file: ObjFile): void {
         tables: file.tables,
         globals: file.globals,
         tags: file.tags,
+        locals,
       });
+    }
   }
 
   file.typeMap = new Int32Array(d.types.length).fill(-1);
@@ -235,7 +243,7 @@ export function parseFile(ctx: Context, file: ObjFile): void {
     const ws = d.symbols[i];
     if (ws.kind === W.SYMTAB_TABLE) tableSymbolCount++;
     if ((ws.flags & W.SYM_UNDEFINED) === 0) {
-      const sym = createDefined(ctx, file, ws, i);
+      const sym = createDefined(ctx, file, ws, i, locals);
       if (sym) {
         file.symbols[i] = sym;
         continue;
@@ -246,7 +254,28 @@ export function parseFile(ctx: Context, file: ObjFile): void {
   addLegacyIndirectFunctionTableIfNeeded(ctx, file, tableSymbolCount);
 }
 
-function createDefined(ctx: Context, file: ObjFile, ws: ObjSymbol, symIndex: number): Symbol | null {
+/**
+ * A local symbol of `file`: the one an earlier link of this cached object made at this index,
+ * reset to what a new Symbol is, or a new one.
+ */
+function localSymbol(locals: (Symbol | undefined)[] | null, i: number, kind: number, name: string, flags: number, file: ObjFile, init: SymbolInit, gc: boolean): Symbol {
+  const old = locals?.[i];
+  if (!old) {
+    const s = newSymbol(kind, name, flags, file, init, gc);
+    if (locals) locals[i] = s;
+    return s;
+  }
+  old.isUsedInRegularObj = false;
+  old.forceExport = false;
+  old.forceImport = false;
+  old.canInline = false;
+  old.traced = false;
+  old.referenced = !gc;
+  old.order = -1;
+  return replaceSymbol(old, kind, name, flags, file, init, gc);
+}
+
+function createDefined(ctx: Context, file: ObjFile, ws: ObjSymbol, symIndex: number, locals: (Symbol | undefined)[] | null): Symbol | null {
   const d = file.data;
   const gc = ctx.config.gcSections;
   const local = (ws.flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL;
@@ -254,37 +283,37 @@ function createDefined(ctx: Context, file: ObjFile, ws: ObjSymbol, symIndex: num
   switch (ws.kind) {
     case W.SYMTAB_FUNCTION: {
       const fn = file.functions[ws.index - d.numImportedFunctions];
-      if (local) return newSymbol(DefinedFunction, ws.name, flags, file, { chunk: fn }, gc);
+      if (local) return localSymbol(locals, symIndex, DefinedFunction, ws.name, flags, file, { chunk: fn }, gc);
       if (fn.discarded) return null;
       return ctx.symtab.addDefinedFunction(ws.name, flags, file, fn);
     }
     case W.SYMTAB_DATA: {
       const seg = (flags & W.SYM_ABSOLUTE) !== 0 ? null : file.segments[ws.index];
       if (!(flags & W.SYM_TLS) && seg?.isTLS) flags |= W.SYM_TLS;
-      if (local) return newSymbol(DefinedData, ws.name, flags, file, { chunk: seg, value: ws.offset, size: ws.size }, gc);
+      if (local) return localSymbol(locals, symIndex, DefinedData, ws.name, flags, file, { chunk: seg, value: ws.offset, size: ws.size }, gc);
       if (seg?.discarded) return null;
       return ctx.symtab.addDefinedData(ws.name, flags, file, seg!, ws.offset, ws.size);
     }
     case W.SYMTAB_GLOBAL: {
       const g = file.globals[ws.index - d.numImportedGlobals];
-      if (local) return newSymbol(DefinedGlobal, ws.name, flags, file, { element: g }, gc);
+      if (local) return localSymbol(locals, symIndex, DefinedGlobal, ws.name, flags, file, { element: g }, gc);
       return ctx.symtab.addDefinedGlobal(ws.name, flags, file, g);
     }
     case W.SYMTAB_SECTION: {
       // Only custom sections are addressable; a symbol for CODE/DATA keeps no chunk.
       const section = file.customSectionsByIndex!.get(ws.index) ?? null;
-      const s = newSymbol(SectionKind, ws.name, flags, file, {}, gc);
+      const s = localSymbol(locals, symIndex, SectionKind, ws.name, flags, file, {}, gc);
       s.chunk = section;
       return s;
     }
     case W.SYMTAB_TAG: {
       const t = file.tags[ws.index - d.numImportedTags];
-      if (local) return newSymbol(DefinedTag, ws.name, flags, file, { element: t }, gc);
+      if (local) return localSymbol(locals, symIndex, DefinedTag, ws.name, flags, file, { element: t }, gc);
       return ctx.symtab.addDefinedTag(ws.name, flags, file, t);
     }
     case W.SYMTAB_TABLE: {
       const t = file.tables[ws.index - d.numImportedTables];
-      if (local) return newSymbol(DefinedTable, ws.name, flags, file, { element: t }, gc);
+      if (local) return localSymbol(locals, symIndex, DefinedTable, ws.name, flags, file, { element: t }, gc);
       return ctx.symtab.addDefinedTable(ws.name, flags, file, t);
     }
   }
