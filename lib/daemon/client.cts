@@ -42,6 +42,8 @@ export function stderrHasColors(): boolean {
  * this user can enter; null when such a directory cannot be had (then no resident process).
  */
 export function socketPath(): string | null {
+  // Unix sockets in a private directory; Windows (named pipes, no modes) has no resident process.
+  if (process.platform === 'win32') return null;
   const uid = process.getuid?.() ?? 0;
   const dir = process.env.WELD_DAEMON_DIR || join(tmpdir(), `weld-${uid}`);
   let build: number;
