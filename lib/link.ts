@@ -194,8 +194,9 @@ function checkParity(plan: WritePlan, backend: Backend, bytes: Uint8Array): void
   let i = 0;
   while (i < bytes.length && bytes[i] === theirs[i]) i++;
   if (i === bytes.length && theirs.length === bytes.length) return;
-  const file = `weld-parity-${process.pid}.plan`;
-  writeAtomic(join(process.cwd(), file), dumpPlan(plan), 0o644);
+  // An absolute path in the message: a resident process's cwd is not the command's.
+  const file = join(process.cwd(), `weld-parity-${process.pid}.plan`);
+  writeAtomic(file, dumpPlan(plan), 0o644);
   throw new Error(`backend parity failure: ${backend.name} and ${other.name} outputs differ at byte ${i} (plan written to ${file})`);
 }
 
