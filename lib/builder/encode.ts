@@ -66,16 +66,6 @@ export function addrExprSize(addr: number, is64: boolean): number {
   return n + 2;
 }
 
-function slebBig(w: ByteWriter, v: bigint): void {
-  for (;;) {
-    const byte = Number(v & 0x7fn);
-    v >>= 7n;
-    const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
-    w.u8(done ? byte : byte | 0x80);
-    if (done) return;
-  }
-}
-
 /** A constant initializer expression for a global of `type`. */
 export function constExpr(w: ByteWriter, type: number, init: number | bigint | null): void {
   switch (type) {
@@ -84,7 +74,7 @@ export function constExpr(w: ByteWriter, type: number, init: number | bigint | n
       break;
     case W.TYPE_I64:
       w.u8(W.OP_I64_CONST);
-      slebBig(w, BigInt.asIntN(64, typeof init === 'bigint' ? init : BigInt(Math.trunc(init ?? 0))));
+      w.slebBig(BigInt.asIntN(64, typeof init === 'bigint' ? init : BigInt(Math.trunc(init ?? 0))));
       break;
     case W.TYPE_F32: {
       const b = new Uint8Array(4);

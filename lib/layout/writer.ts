@@ -78,17 +78,7 @@ function writeInitExpr(w: ByteWriter, e: InitExpr, src: Uint8Array): void {
       break;
     case W.OP_I64_CONST:
       if (e.big === undefined) w.sleb(e.value);
-      else {
-        // Minimal signed LEB128 of an int64 beyond 2^53 (LLVM writeSleb128).
-        let v = e.big;
-        for (;;) {
-          const byte = Number(v & 0x7fn);
-          v >>= 7n;
-          const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
-          w.u8(done ? byte : byte | 0x80);
-          if (done) break;
-        }
-      }
+      else w.slebBig(e.big);
       break;
     case W.OP_F32_CONST:
       w.u32(e.value);

@@ -48,6 +48,17 @@ export class ByteWriter {
     return this;
   }
 
+  /** Minimal signed LEB128 of an int64 beyond 2^53 (LLVM writeSleb128). */
+  slebBig(v: bigint): this {
+    for (;;) {
+      const byte = Number(v & 0x7fn);
+      v >>= 7n;
+      const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
+      this.u8(done ? byte : byte | 0x80);
+      if (done) return this;
+    }
+  }
+
   bytes(b: Uint8Array): this {
     this.ensure(b.length);
     this.buf.set(b, this.pos);
