@@ -24,7 +24,7 @@ import {
   UndefinedTable,
   UndefinedTag,
 } from './model.js';
-import { newSymbol, replaceSymbol, type SymbolInit } from './symtab.js';
+import { newSymbol, type SymbolInit } from './symtab.js';
 
 export function parseLazy(ctx: Context, file: ObjFile): void {
   for (const name of file.lazyNames()) {
@@ -254,25 +254,11 @@ export function parseFile(ctx: Context, file: ObjFile): void {
   addLegacyIndirectFunctionTableIfNeeded(ctx, file, tableSymbolCount);
 }
 
-/**
- * A local symbol of `file`: the one an earlier link of this cached object made at this index,
- * reset to what a new Symbol is, or a new one.
- */
+/** A local symbol of `file`, reusing the one an earlier link of this cached object made here. */
 function localSymbol(locals: (Symbol | undefined)[] | null, i: number, kind: number, name: string, flags: number, file: ObjFile, init: SymbolInit, gc: boolean): Symbol {
-  const old = locals?.[i];
-  if (!old) {
-    const s = newSymbol(kind, name, flags, file, init, gc);
-    if (locals) locals[i] = s;
-    return s;
-  }
-  old.isUsedInRegularObj = false;
-  old.forceExport = false;
-  old.forceImport = false;
-  old.canInline = false;
-  old.traced = false;
-  old.referenced = !gc;
-  old.order = -1;
-  return replaceSymbol(old, kind, name, flags, file, init, gc);
+  const s = newSymbol(kind, name, flags, file, init, gc, locals?.[i]);
+  if (locals) locals[i] = s;
+  return s;
 }
 
 function createDefined(ctx: Context, file: ObjFile, ws: ObjSymbol, symIndex: number, locals: (Symbol | undefined)[] | null): Symbol | null {
