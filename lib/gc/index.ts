@@ -46,31 +46,21 @@ export function markLive(ctx: Context): void {
       enqueueRetainedSegments(obj);
     }
 
-  // Most relocations name a symbol their file already named (the stack pointer, memcpy, a
-  // string): per file, a symbol index is followed once.
-  const followed = new Map<ObjFile, Uint8Array>();
   while (queue.length) {
     const c = queue.pop()!;
     const file = c.file;
     if (!file) continue;
     const d = file.data;
-    let seen = followed.get(file);
-    if (!seen) followed.set(file, (seen = new Uint8Array(file.symbols.length)));
-    const relocType = d.relocType;
-    const relocIndex = d.relocIndex;
     for (let i = c.relocStart; i < c.relocEnd; i++) {
-      const type = relocType[i];
+      const type = d.relocType[i];
       if (type === W.R_TYPE_INDEX_LEB) continue;
-      const idx = relocIndex[i];
-      if (seen[idx]) continue;
-      const sym = file.symbols[idx]!;
+      const sym = file.symbols[d.relocIndex[i]]!;
       // Table relocations against stubs (null function pointers) keep nothing alive.
       if (
         (type === W.R_TABLE_INDEX_SLEB || type === W.R_TABLE_INDEX_SLEB64 || type === W.R_TABLE_INDEX_I32 || type === W.R_TABLE_INDEX_I64) &&
         sym.isStub
       )
         continue;
-      seen[idx] = 1;
       enqueue(sym);
     }
   }
