@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LinkError } from '../lib/diag.js';
 import { runLink } from '../lib/link.js';
-import { compileToFiles, sectionDiff, splitLld, wasmLd, type LinkOutcome } from './support/toolchain.js';
+import { compileToFiles, expectSameLink, wasmLd, wasmLdOutcome, type LinkOutcome } from './support/toolchain.js';
 
 let dir: string;
 const obj: Record<string, string> = {};
@@ -36,8 +36,7 @@ const SOURCES: Record<string, string> = {
 
 async function both(args: string[]): Promise<{ lld: LinkOutcome; weld: LinkOutcome }> {
   const full = [...args, '-o', 'out.wasm'];
-  const r = await wasmLd(full, { cwd: dir });
-  const lld: LinkOutcome = { code: r.code, messages: splitLld(r.stderr), bytes: r.bytes };
+  const lld = await wasmLdOutcome(full, dir);
   let weld: LinkOutcome;
   try {
     const w = runLink({ argv: full, cwd: dir, requireOutput: true });
@@ -51,9 +50,7 @@ async function both(args: string[]): Promise<{ lld: LinkOutcome; weld: LinkOutco
 
 async function same(args: string[]): Promise<LinkOutcome> {
   const { lld, weld } = await both(args);
-  expect(weld.messages).toEqual(lld.messages);
-  expect(weld.code).toBe(lld.code);
-  if (lld.bytes) expect(sectionDiff(weld.bytes!, lld.bytes)).toEqual([]);
+  expectSameLink(weld, lld);
   return lld;
 }
 

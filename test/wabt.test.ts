@@ -34,7 +34,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LinkError, linkSync } from '../lib/index.js';
-import { makeArchive, parseSections, sectionDiff, splitLld, wasmExports, wasmImports, wasmLd, type LinkOutcome } from './support/toolchain.js';
+import { expectSameLink, makeArchive, parseSections, sectionDiff, wasmExports, wasmImports, wasmLdOutcome, type LinkOutcome } from './support/toolchain.js';
 
 type WabtFeatures = Record<string, boolean>;
 interface WabtModule {
@@ -85,8 +85,7 @@ function unlocated(message: string): string {
 /** Link `args` (+ `-o out.wasm`, in `dir`) with wasm-ld 22 and with weld. */
 async function both(args: string[]): Promise<{ lld: LinkOutcome; weld: LinkOutcome }> {
   const argv = [...args, '-o', 'out.wasm'];
-  const r = await wasmLd(argv, { cwd: dir });
-  const lld: LinkOutcome = { code: r.code, messages: splitLld(r.stderr), bytes: r.bytes };
+  const lld = await wasmLdOutcome(argv, dir);
   let weld: LinkOutcome;
   try {
     const w = linkSync(argv, { cwd: dir });
@@ -101,9 +100,7 @@ async function both(args: string[]): Promise<{ lld: LinkOutcome; weld: LinkOutco
 /** Both linkers agree on the diagnostics and exit status, and any outputs are byte-identical. */
 async function same(args: string[]): Promise<LinkOutcome> {
   const { lld, weld } = await both(args);
-  expect(weld.messages).toEqual(lld.messages);
-  expect(weld.code).toBe(lld.code);
-  if (lld.bytes) expect(sectionDiff(weld.bytes!, lld.bytes)).toEqual([]);
+  expectSameLink(weld, lld);
   return lld.code === 0 ? { ...lld, bytes: weld.bytes } : lld;
 }
 
