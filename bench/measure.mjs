@@ -9,7 +9,7 @@ if (spec.backend) process.env.WELD_BACKEND = spec.backend;
 const weld = await import('../dist/index.js');
 const { runLink } = await import('../dist/link.js');
 const { executeTs } = await import('../dist/backend/ts.js');
-const { nativeBackend } = await import('../dist/backend/index.js');
+const { nativeBackend, tsBackend } = await import('../dist/backend/index.js');
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -47,6 +47,31 @@ switch (spec.mode) {
       native: 'error' in n ? null : time(() => n.execute(plan), spec.runs, spec.warmup),
       bytes: plan.size,
     };
+    break;
+  }
+  case 'backends': {
+    // Whole links (a new Linker each time: everything parsed) with each backend, interleaved in
+    // one process so both see the same JIT and heap state: the cleanest native-vs-TS comparison.
+    const n = nativeBackend();
+    if ('error' in n) {
+      result = { native: null, ts: null };
+      break;
+    }
+    const t = tsBackend();
+    const one = (b) => {
+      const s = performance.now();
+      new weld.Linker({ threads: 0 }).linkSync(spec.argv, { cwd: spec.cwd }, b);
+      return performance.now() - s;
+    };
+    for (let i = 0; i < spec.warmup; i++) (one(n), one(t));
+    const tn = [];
+    const tt = [];
+    for (let i = 0; i < spec.runs; i++) {
+      // Alternate which goes first, so neither always runs right after the other's garbage.
+      if (i % 2) (tn.push(one(n)), tt.push(one(t)));
+      else (tt.push(one(t)), tn.push(one(n)));
+    }
+    result = { native: median(tn), ts: median(tt) };
     break;
   }
   case 'smallLinks': {

@@ -168,7 +168,11 @@ async function main() {
       const reused = measure({ mode: 'reusedLinker', argv: c.argv, cwd: work, runs: RUNS * 2, warmup: 3, backend: b });
       out(`| link(), reused Linker (cached inputs) | ${b} | ${fmt(reused.ms)} | ${ratio(reused.ms, ref)} | ${fmt(reused.maxRssMB)} |`);
     }
-    const ex = measure({ mode: 'execute', argv: c.argv, cwd: work, runs: RUNS * 2, warmup: 3 });
+    const both = measure({ mode: 'backends', argv: c.argv, cwd: work, runs: RUNS * 3, warmup: 10 });
+    out(`| link(), new Linker, backends interleaved in one process | ts | ${fmt(both.ts)} | ${ratio(both.ts, ref)} | |`);
+    out(`| link(), new Linker, backends interleaved in one process | native | ${fmt(both.native)} | ${ratio(both.native, ref)}; TS/native ${ratio(both.ts, both.native)} | |`);
+    // Plan execution is ~1 ms: many runs after a JIT warm-up, for both executors alike.
+    const ex = measure({ mode: 'execute', argv: c.argv, cwd: work, runs: 101, warmup: 30 });
     out(`| plan execution (${(ex.bytes! / 1e6).toFixed(2)} MB output) | ts | ${fmt(ex.ts)} | | |`);
     out(`| plan execution | native | ${fmt(ex.native)} | TS/native ${ratio(ex.ts, ex.native)} | |`);
     out();

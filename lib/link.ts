@@ -6,6 +6,7 @@ import { Diagnostics, InputError, LinkError, StopLink, type Diagnostic } from '.
 import { checkOptions, parseOptions, type LinkOptions } from './options/index.js';
 import { helpText } from './options/table.js';
 import type { FileSystem } from './options/rsp.js';
+import type { RelocDecoder } from './input/object.js';
 import { InputLoader, oneShotCache, type InputCache } from './input/index.js';
 import { Context } from './resolve/context.js';
 import { resolve } from './resolve/index.js';
@@ -14,7 +15,7 @@ import { Writer } from './layout/writer.js';
 import { mapFileText } from './layout/mapfile.js';
 import { buildPlan } from './plan/index.js';
 import type { WritePlan } from './plan/types.js';
-import { BackendError, backendName, nativeBackend, selectBackend, tsBackend, type Backend } from './backend/index.js';
+import { BackendError, backendName, nativeBackend, selectBackend, tsBackend, type Backend, type MergedStrings, type MergeStrings } from './backend/index.js';
 import { dumpPlan } from './plan/dump.js';
 import { PlanError } from './backend/ts.js';
 import { writeAtomic } from './output/index.js';
@@ -174,22 +175,61 @@ class LinkRun {
   }
 }
 
+/** WELD_PARITY=1: the backend that all of this link's native work is checked against. */
+function parityOther(backend: Backend): Backend | null {
+  if (process.env.WELD_PARITY !== '1') return null;
+  if (backend.name === 'native') return tsBackend();
+  const n = nativeBackend();
+  if ('error' in n) {
+    if (process.env.WELD_EXPECT_NATIVE === '1') throw new BackendError(`WELD_EXPECT_NATIVE=1, but the native backend cannot load: ${n.error}`);
+    return null;
+  }
+  return n;
+}
+
+/**
+ * WELD_PARITY=1: every kernel call of the layout also runs on the other backend and must give the
+ * same result; checkParity does the same for the plan. The test suite runs this way.
+ */
+function withParity(backend: Backend): Backend {
+  const other = parityOther(backend);
+  if (!other) return backend;
+  const mergeStrings: MergeStrings = (buffers, ranges, alignLog2) => {
+    const ours = backend.mergeStrings(buffers, ranges, alignLog2);
+    const theirs = other.mergeStrings(buffers, ranges, alignLog2);
+    const why = sameMerge(ours, theirs);
+    if (why) throw new Error(`backend parity failure: ${backend.name} and ${other.name} merge ${ranges.length / 3} string chunks (alignment 2^${alignLog2}) differently: ${why}`);
+    return ours;
+  };
+  return { ...backend, mergeStrings };
+}
+
+/** The backend's relocation fast path; under WELD_PARITY=1 the native one, checked against the reference. */
+function relocDecoder(backend: Backend): RelocDecoder | undefined {
+  const other = parityOther(backend);
+  const native = backend.decodeRelocs ?? other?.decodeRelocs;
+  if (!native) return undefined;
+  return { decode: native, check: !!other };
+}
+
+function sameMerge(a: MergedStrings | number, b: MergedStrings | number): string {
+  if (typeof a === 'number' || typeof b === 'number') return a === b ? '' : `unterminated chunk ${String(a)} vs ${String(b)}`;
+  for (const k of ['body', 'starts', 'offsets', 'counts'] as const) {
+    const x = a[k];
+    const y = b[k];
+    if (x.length !== y.length) return `${k} lengths ${x.length} vs ${y.length}`;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return `${k}[${i}] ${x[i]} vs ${y[i]}`;
+  }
+  return '';
+}
+
 /**
  * WELD_PARITY=1: every link also executes its plan on the other backend and fails if the bytes
- * differ, writing the plan to weld-parity-<pid>.plan for replay. The test suite runs this way.
+ * differ, writing the plan to weld-parity-<pid>.plan for replay.
  */
 function checkParity(plan: WritePlan, backend: Backend, bytes: Uint8Array): void {
-  if (process.env.WELD_PARITY !== '1') return;
-  let other: Backend;
-  if (backend.name === 'native') other = tsBackend();
-  else {
-    const n = nativeBackend();
-    if ('error' in n) {
-      if (process.env.WELD_EXPECT_NATIVE === '1') throw new BackendError(`WELD_EXPECT_NATIVE=1, but the native backend cannot load: ${n.error}`);
-      return;
-    }
-    other = n;
-  }
+  const other = parityOther(backend);
+  if (!other) return;
   const theirs = other.execute(plan);
   let i = 0;
   while (i < bytes.length && bytes[i] === theirs[i]) i++;
@@ -243,7 +283,8 @@ function mark(stage: string): void {
 function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, diag: Diagnostics): Stages {
   mark('');
   const cache = req.cache ?? oneShotCache();
-  const loader = new InputLoader(config, req.cwd, fs, diag, cache);
+  const backend = withParity(req.backend ?? selectBackend());
+  const loader = new InputLoader(config, req.cwd, fs, diag, cache, relocDecoder(backend));
   loader.createFiles();
   diag.checkpoint();
   if (req.requireOutput !== false || config.output) checkOptions(config, diag);
@@ -270,7 +311,8 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   }
 
   mark('inputs');
-  const ctx = new Context(config, diag);
+  diag.log(`backend: ${backend.name} (${backend.reason})`);
+  const ctx = new Context(config, diag, backend);
   resolve(ctx, loader.files);
   mark('resolve');
   if (config.whyExtract === '-') {
@@ -308,8 +350,6 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   req.onPlan?.(plan);
   if (config.dumpPlan) writeAtomic(isAbsolute(config.dumpPlan) ? config.dumpPlan : join(req.cwd, config.dumpPlan), dumpPlan(plan), 0o644);
   mark('plan');
-  const backend = req.backend ?? selectBackend();
-  diag.log(`backend: ${backend.name} (${backend.reason})`);
   const finish = (bytes: Uint8Array) => {
     mark('execute');
     if (outPath) {

@@ -14,17 +14,21 @@
 
 #include <napi.h>
 
+#include <algorithm>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "executor.h"
+#include "merge.h"
+#include "relocs.h"
 
 namespace {
 
 // Bumped when the JS-facing interface of this addon changes; lib/backend/native.ts checks it.
-constexpr int kAddonAbi = 1;
+constexpr int kAddonAbi = 2;
 
 // Property names, made once per call (Node 20 has no references to strings) and reused for every
 // file, so a walk creates no string per property read.
@@ -293,7 +297,121 @@ Napi::Value ExecuteAsync(const Napi::CallbackInfo& info) {
   return deferred.Promise();
 }
 
+// ---- mergeStrings(buffers, ranges, alignLog2): number | { body, starts, offsets, counts } --------
+// lib/backend/merge.ts is the reference. A number is the index of the first chunk whose last
+// string is not NUL-terminated, or -1 for a table beyond 2 GiB (the caller words the errors).
+
+Napi::Value MergeStrings(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* usage = "mergeStrings(buffers: Uint8Array[], ranges: Uint32Array, alignLog2: number)";
+  if (info.Length() < 3 || !info[0].IsArray() || !info[2].IsNumber()) throw Napi::TypeError::New(env, usage);
+  const double alignLog2 = info[2].As<Napi::Number>().DoubleValue();
+  if (!(alignLog2 >= 0 && alignLog2 <= 31) || alignLog2 != static_cast<double>(static_cast<uint32_t>(alignLog2)))
+    throw Napi::RangeError::New(env, "mergeStrings: alignLog2 must be an integer from 0 to 31");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  const uint32_t n = arr.Length();
+  // Step 1 reads every element (getters may run JS); step 2 resolves them (no JS runs).
+  std::vector<napi_value> values(n);
+  for (uint32_t i = 0; i < n; i++) values[i] = arr.Get(i);
+  std::vector<weld::Bytes> buffers(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_typedarray_type type = napi_int8_array;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, values[i], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_uint8_array)
+      throw Napi::TypeError::New(env, "mergeStrings: buffer " + std::to_string(i) + " is not a Uint8Array");
+    buffers[i] = {static_cast<const uint8_t*>(data), length};
+  }
+  napi_typedarray_type rtype = napi_int8_array;
+  size_t rlength = 0;
+  void* rdata = nullptr;
+  if (napi_get_typedarray_info(env, info[1], &rtype, &rlength, &rdata, nullptr, nullptr) != napi_ok || rtype != napi_uint32_array ||
+      rlength % 3 != 0)
+    throw Napi::TypeError::New(env, "mergeStrings: ranges is not a Uint32Array of (buffer, start, length) triples");
+  try {
+    weld::MergedStrings m;
+    const long bad =
+        weld::mergeStrings(buffers, static_cast<const uint32_t*>(rdata), rlength / 3, static_cast<uint32_t>(alignLog2), &m);
+    if (bad >= 0) return Napi::Number::New(env, static_cast<double>(bad));
+    if (bad == -2) return Napi::Number::New(env, -1);
+    if (bad <= -3) throw Napi::RangeError::New(env, "mergeStrings: range " + std::to_string(-3 - bad) + " is outside its buffer");
+    Napi::Object r = Napi::Object::New(env);
+    Napi::Uint8Array body = Napi::Uint8Array::New(env, m.body.size());
+    if (!m.body.empty()) std::memcpy(body.Data(), m.body.data(), m.body.size());
+    Napi::Uint32Array starts = Napi::Uint32Array::New(env, m.starts.size());
+    if (!m.starts.empty()) std::memcpy(starts.Data(), m.starts.data(), m.starts.size() * sizeof(uint32_t));
+    Napi::Float64Array offsets = Napi::Float64Array::New(env, m.offsets.size());
+    if (!m.offsets.empty()) std::memcpy(offsets.Data(), m.offsets.data(), m.offsets.size() * sizeof(double));
+    Napi::Uint32Array counts = Napi::Uint32Array::New(env, m.counts.size());
+    if (!m.counts.empty()) std::memcpy(counts.Data(), m.counts.data(), m.counts.size() * sizeof(uint32_t));
+    r.Set("body", body);
+    r.Set("starts", starts);
+    r.Set("offsets", offsets);
+    r.Set("counts", counts);
+    return r;
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("weld native mergeStrings: ") + e.what());
+  }
+}
+
+// ---- decodeRelocs(bytes, start, end, count, secSize, ntypes, symKind, keep,
+//                   type, offset, index, addend, k, calledDirectly): number ------------------------
+// The fast path of readRelocations (lib/input/object.ts): the index after the last entry
+// written, or -1 when the reference must decide (relocs.h).
+
+template <typename T>
+T* typedArg(Napi::Env env, napi_value v, napi_typedarray_type want, size_t* length, const char* what) {
+  napi_typedarray_type type = napi_int8_array;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env, v, &type, length, &data, nullptr, nullptr) != napi_ok || type != want)
+    throw Napi::TypeError::New(env, std::string("decodeRelocs: ") + what);
+  return static_cast<T*>(data);
+}
+
+double indexArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  const Napi::Value v = info[i];
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0 && d <= 9007199254740991.0) || d != static_cast<double>(static_cast<uint64_t>(d)))
+    throw Napi::TypeError::New(info.Env(), std::string("decodeRelocs: ") + what + " is not a non-negative integer");
+  return d;
+}
+
+Napi::Value DecodeRelocs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 14) throw Napi::TypeError::New(env, "decodeRelocs: 14 arguments expected");
+  const uint64_t start = static_cast<uint64_t>(indexArg(info, 1, "start"));
+  const uint64_t end = static_cast<uint64_t>(indexArg(info, 2, "end"));
+  weld::RelocInput in;
+  in.count = static_cast<uint64_t>(indexArg(info, 3, "count"));
+  in.secSize = static_cast<uint64_t>(indexArg(info, 4, "secSize"));
+  in.ntypes = static_cast<uint64_t>(indexArg(info, 5, "ntypes"));
+  in.keep = info[7].ToBoolean().Value();
+  const size_t k = static_cast<size_t>(indexArg(info, 12, "k"));
+  // No JS runs below: the views stay valid.
+  size_t nbytes = 0, nkind = 0, ntype = 0, noffset = 0, nindex = 0, naddend = 0, ncalled = 0;
+  const uint8_t* bytes = typedArg<uint8_t>(env, info[0], napi_uint8_array, &nbytes, "bytes is not a Uint8Array");
+  in.symKind = typedArg<uint8_t>(env, info[6], napi_uint8_array, &nkind, "symKind is not a Uint8Array");
+  weld::RelocOutput out;
+  out.type = typedArg<uint8_t>(env, info[8], napi_uint8_array, &ntype, "type is not a Uint8Array");
+  out.offset = typedArg<uint32_t>(env, info[9], napi_uint32_array, &noffset, "offset is not a Uint32Array");
+  out.index = typedArg<uint32_t>(env, info[10], napi_uint32_array, &nindex, "index is not a Uint32Array");
+  out.addend = typedArg<double>(env, info[11], napi_float64_array, &naddend, "addend is not a Float64Array");
+  out.calledDirectly = typedArg<uint8_t>(env, info[13], napi_uint8_array, &ncalled, "calledDirectly is not a Uint8Array");
+  if (start > end || end > nbytes) throw Napi::RangeError::New(env, "decodeRelocs: start..end is outside bytes");
+  if (ncalled < nkind) throw Napi::RangeError::New(env, "decodeRelocs: calledDirectly is shorter than symKind");
+  in.bytes = bytes + start;
+  in.size = static_cast<size_t>(end - start);
+  in.nsyms = nkind;
+  out.capacity = std::min(std::min(ntype, noffset), std::min(nindex, naddend));
+  out.k = k;
+  return Napi::Number::New(env, static_cast<double>(weld::decodeRelocs(in, out)));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("decodeRelocs", Napi::Function::New(env, DecodeRelocs, "decodeRelocs"));
+  exports.Set("mergeStrings", Napi::Function::New(env, MergeStrings, "mergeStrings"));
   exports.Set("execute", Napi::Function::New(env, Execute, "execute"));
   exports.Set("executeAsync", Napi::Function::New(env, ExecuteAsync, "executeAsync"));
   exports.Set("planVersion", Napi::Number::New(env, weld::kPlanVersion));

@@ -29,4 +29,4 @@ WELD_EXPECT_NATIVE=1
 WELD_PARITY_ITERATIONS="${WELD_PARITY_ITERATIONS:-20000}"
 export LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS WELD_NATIVE_ADDON WELD_EXPECT_NATIVE WELD_PARITY_ITERATIONS
 echo "test-asan: $addon with LD_PRELOAD=$libasan, $WELD_PARITY_ITERATIONS plans per family"
-exec node node_modules/vitest/vitest.mjs run test/parity.test.ts test/native.test.ts "$@"
+exec node node_modules/vitest/vitest.mjs run test/parity.test.ts test/kernels.test.ts test/native.test.ts "$@"

@@ -13,37 +13,12 @@ import { describe, expect, it } from 'vitest';
 import { executeTs } from '../lib/backend/ts.js';
 import { loadNative } from '../lib/backend/native.js';
 import * as P from '../lib/plan/types.js';
+import { Rng } from './support/rng.js';
 
 const native = loadNative();
 const expectNative = process.env.WELD_EXPECT_NATIVE === '1';
 const SEED = Number(process.env.WELD_PARITY_SEED ?? 0x5eed) >>> 0;
 const ITERATIONS = Number(process.env.WELD_PARITY_ITERATIONS ?? 3000);
-
-// ---- deterministic randomness -----------------------------------------------------------
-
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 1;
-  }
-  /** mulberry32 */
-  u32(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  int(n: number): number {
-    return n <= 0 ? 0 : this.u32() % n;
-  }
-  chance(p: number): boolean {
-    return this.u32() / 4294967296 < p;
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[this.int(a.length)]!;
-  }
-}
 
 const EDGE: readonly number[] = [
   0, -0, 1, -1, -2, 2, 63, 64, -64, -65, 127, 128, -128, 255, 256, 0x3fff, 0x4000, 0x1fffff, 0x200000, 0xfffffff,

@@ -2,9 +2,15 @@
 // executor (the reference). WELD_BACKEND=native|ts|auto (default auto) overrides the choice;
 // `native` fails loudly when the addon cannot load.
 
+import type { DecodeRelocs } from '../input/object.js';
 import type { WritePlan } from '../plan/types.js';
+import { mergeStringsTs, type MergedStrings } from './merge.js';
 import { loadNative } from './native.js';
 import { executeTs } from './ts.js';
+
+export type { MergedStrings } from './merge.js';
+/** The string merger's signature (lib/backend/merge.ts). */
+export type MergeStrings = (buffers: Uint8Array[], ranges: Uint32Array, alignLog2: number) => MergedStrings | number;
 
 export type BackendName = 'native' | 'ts';
 
@@ -13,6 +19,10 @@ export interface Backend {
   execute(plan: WritePlan): Uint8Array;
   /** Executes off the calling thread when the backend can (the native one can). */
   executeAsync(plan: WritePlan): Promise<Uint8Array>;
+  /** Merges string sections for the layout (mergeStringsTs is the reference). */
+  mergeStrings: MergeStrings;
+  /** Decodes relocation sections when parsing objects, or null for the reference alone. */
+  decodeRelocs: DecodeRelocs | null;
   /** Why this backend was chosen (for --verbose). */
   reason: string;
 }
@@ -20,13 +30,13 @@ export interface Backend {
 export class BackendError extends Error {}
 
 export function tsBackend(reason = 'TypeScript executor'): Backend {
-  return { name: 'ts', execute: executeTs, executeAsync: async (p) => executeTs(p), reason };
+  return { name: 'ts', execute: executeTs, executeAsync: async (p) => executeTs(p), mergeStrings: mergeStringsTs, decodeRelocs: null, reason };
 }
 
 export function nativeBackend(): Backend | { error: string } {
   const n = loadNative();
   if (!n.ok) return { error: n.reason };
-  return { name: 'native', execute: n.execute, executeAsync: n.executeAsync, reason: `native addon ${n.path}` };
+  return { name: 'native', execute: n.execute, executeAsync: n.executeAsync, mergeStrings: n.mergeStrings, decodeRelocs: n.decodeRelocs, reason: `native addon ${n.path}` };
 }
 
 let chosen: Backend | undefined;

@@ -24,11 +24,13 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DecodeRelocs } from '../input/object.js';
 import { PLAN_VERSION, type WritePlan } from '../plan/types.js';
+import { mergeStringsTs, type MergedStrings } from './merge.js';
 import { PlanError } from './ts.js';
 
 /** The interface version of the addon this loader speaks (native/addon.cc kAddonAbi). */
-export const NATIVE_ABI = 1;
+export const NATIVE_ABI = 2;
 
 export interface NativeExecutor {
   ok: true;
@@ -40,6 +42,10 @@ export interface NativeExecutor {
    * detached (transferred) or resized meanwhile, and writes to them meanwhile race with the read.
    */
   executeAsync(plan: WritePlan): Promise<Uint8Array>;
+  /** The fast path of relocation decoding (input/object.ts). */
+  decodeRelocs: DecodeRelocs;
+  /** mergeStringsTs in C++. */
+  mergeStrings(buffers: Uint8Array[], ranges: Uint32Array, alignLog2: number): MergedStrings | number;
   /** The .node file that was loaded. */
   path: string;
 }
@@ -55,6 +61,8 @@ export type NativeLoadResult = NativeExecutor | NativeUnavailable;
 interface Addon {
   execute(plan: unknown): Uint8Array;
   executeAsync(plan: unknown): Promise<Uint8Array>;
+  mergeStrings(buffers: Uint8Array[], ranges: Uint32Array, alignLog2: number): MergedStrings | number;
+  decodeRelocs: DecodeRelocs;
   planVersion: number;
   abi: number;
 }
@@ -128,7 +136,7 @@ function load(): NativeLoadResult {
         return { ok: false, reason: `cannot load ${file}: ${describe(e)}; nor ${fallback}: ${describe(e2)}` };
       }
     }
-    if (typeof addon?.execute !== 'function' || typeof addon.executeAsync !== 'function')
+    if (typeof addon?.execute !== 'function' || typeof addon.executeAsync !== 'function' || typeof addon.mergeStrings !== 'function' || typeof addon.decodeRelocs !== 'function')
       return { ok: false, reason: `${file} is not weld's executor addon` };
     if (addon.abi !== NATIVE_ABI || addon.planVersion !== PLAN_VERSION)
       return {
@@ -146,7 +154,10 @@ function load(): NativeLoadResult {
       addon.executeAsync(plan).catch((e: unknown) => {
         throw toPlanError(e);
       });
-    return { ok: true, execute, executeAsync, path: file };
+    // The addon takes alignments up to 2^31 (all LLVM writes); beyond that the reference does.
+    const mergeStrings = (buffers: Uint8Array[], ranges: Uint32Array, alignLog2: number) =>
+      alignLog2 <= 31 ? addon.mergeStrings(buffers, ranges, alignLog2) : mergeStringsTs(buffers, ranges, alignLog2);
+    return { ok: true, execute, executeAsync, mergeStrings, decodeRelocs: addon.decodeRelocs, path: file };
   } catch (e) {
     return { ok: false, reason: `native backend failed to load: ${describe(e)}` };
   }

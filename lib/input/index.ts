@@ -8,7 +8,7 @@ import type { FileDirective, LinkOptions } from '../options/index.js';
 import type { FileSystem } from '../options/rsp.js';
 import { ObjFile, type ObjectSource } from '../resolve/model.js';
 import { isArchive, readArchive, type ArchiveMember } from './archive.js';
-import { isWasmObject, parseObject, scanDefinedSymbols, type ObjectData } from './object.js';
+import { isWasmObject, parseObject, scanDefinedSymbols, type ObjectData, type RelocDecoder } from './object.js';
 
 /** What a link may keep between links: parsed objects and archive tables. */
 export interface InputCache {
@@ -82,6 +82,8 @@ export class InputLoader {
     private readonly fs: FileSystem,
     private readonly diag: Diagnostics,
     private readonly cache: InputCache,
+    /** How objects' relocations are decoded (the backend's fast path), if not by the reference alone. */
+    private readonly relocs?: RelocDecoder,
   ) {}
 
   private abs(p: string): string {
@@ -177,7 +179,7 @@ export class InputLoader {
       const source: ObjectSource = {
         object: (i) => {
           const m = members[i];
-          return cache.object(r.key, i, () => parseObject(m.buf, m.start, m.end, { file: path, member: m.name }, `${path}(${m.name})`));
+          return cache.object(r.key, i, () => parseObject(m.buf, m.start, m.end, { file: path, member: m.name }, `${path}(${m.name})`, this.relocs));
         },
         names: (i) => {
           const m = members[i];
@@ -206,7 +208,7 @@ export class InputLoader {
       const ctx = { file: path };
       const cache = this.cache;
       const source: ObjectSource = {
-        object: () => cache.object(r.key, -1, () => parseObject(buf, 0, buf.length, ctx, path)),
+        object: () => cache.object(r.key, -1, () => parseObject(buf, 0, buf.length, ctx, path, this.relocs)),
         names: () => cache.lazyNames(r.key, -1, () => scanDefinedSymbols(buf, 0, buf.length, ctx)),
       };
       const file = new ObjFile(path, '', this.inLib, source, -1);

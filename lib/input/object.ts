@@ -394,7 +394,7 @@ export function isWasmObject(buf: Uint8Array, start: number, end: number): boole
 }
 
 /** Parses and validates an object. Throws InputError on anything malformed. */
-export function parseObject(buf: Uint8Array, start: number, end: number, ctx: ReadContext, displayName: string): ObjectData {
+export function parseObject(buf: Uint8Array, start: number, end: number, ctx: ReadContext, displayName: string, decoder?: RelocDecoder): ObjectData {
   const r = new Reader(buf, start, end, start, ctx);
   if (end - start < 8) r.fail('file too small to be a wasm object');
   for (let i = 0; i < 4; i++) if (buf[start + i] !== W.WASM_MAGIC[i]) r.fail('not a wasm file (bad magic)', start);
@@ -723,7 +723,7 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
   if (funcCount && codeIndex < 0) r.fail('function section without code section');
   if (dataCount > 0 && dataIndex < 0) r.fail('data count section without data section');
 
-  readRelocations(o, relocSecs, secIds, secSizes, codeIndex, dataIndex);
+  readRelocations(o, relocSecs, secIds, secSizes, codeIndex, dataIndex, decoder);
   for (const [idx, c] of sectionComdats) {
     const cs = o.customSections.find((s) => s.index === idx);
     if (cs) cs.comdat = c;
@@ -1013,6 +1013,35 @@ function parseNames(r: Reader, o: ObjectData): void {
   }
 }
 
+/**
+ * Decodes one reloc.* section's entries into the object's arrays from index `k` (the native fast
+ * path, native/relocs.cc): returns the index after the last entry written, or -1 when the
+ * reference (decodeSection) must decide. Arguments as decodeSection's, flattened.
+ */
+export type DecodeRelocs = (
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  count: number,
+  secSize: number,
+  ntypes: number,
+  symKind: Uint8Array,
+  keep: boolean,
+  type: Uint8Array,
+  offset: Uint32Array,
+  index: Uint32Array,
+  addend: Float64Array,
+  k: number,
+  calledDirectly: Uint8Array,
+) => number;
+
+/** How parseObject decodes relocations: a fast path, and whether to check it against the reference. */
+export interface RelocDecoder {
+  decode: DecodeRelocs;
+  /** WELD_PARITY=1: run the reference too, and fail if the fast path disagrees. */
+  check: boolean;
+}
+
 function readRelocations(
   o: ObjectData,
   secs: RawReloc[],
@@ -1020,6 +1049,7 @@ function readRelocations(
   secSizes: number[],
   codeIndex: number,
   dataIndex: number,
+  decoder?: RelocDecoder,
 ): void {
   // lld applies relocations to code, data and custom sections only; those of other sections
   // (wabt's reloc.Global for `global.get` in a global's initializer, reloc.Elem for `ref.func`
@@ -1038,6 +1068,11 @@ function readRelocations(
     ...secs.filter((s) => s.target === dataIndex),
     ...secs.filter((s) => s.target !== codeIndex && s.target !== dataIndex),
   ];
+  let symKind: Uint8Array | undefined;
+  if (decoder && ordered.length) {
+    symKind = new Uint8Array(o.symbols.length);
+    for (let i = 0; i < symKind.length; i++) symKind[i] = o.symbols[i].kind;
+  }
   const seenTargets = new Set<number>();
   let k = 0;
   for (const s of ordered) {
@@ -1048,36 +1083,11 @@ function readRelocations(
     const keep = applied(s);
     // Reloc offsets of custom sections count from after the section name (secSizes does too).
     const secSize = secSizes[s.target];
-    let prev = 0;
-    for (let i = 0; i < s.count; i++) {
-      const at = r.pos;
-      const type = r.uleb32();
-      const offset = r.uleb32();
-      const index = r.uleb32();
-      if (type > W.R_FUNCTION_INDEX_I32) r.fail(`invalid relocation type: ${type}`, at);
-      let addend = 0;
-      if (W.relocHasAddend(type)) addend = r.sleb(W.relocIs64(type) ? 64 : 32);
-      if (offset < prev) r.fail('relocations not in offset order', at);
-      prev = offset;
-      const kind = W.relocSymbolKind(type);
-      if (kind < 0) {
-        if (index >= o.types.length) r.fail(`invalid relocation type index: ${index}`, at);
-      } else {
-        if (index >= o.symbols.length) r.fail(`invalid relocation symbol index: ${index}`, at);
-        const sk = o.symbols[index].kind;
-        const ok = sk === kind || (kind === W.SYMTAB_GLOBAL && (sk === W.SYMTAB_DATA || sk === W.SYMTAB_FUNCTION));
-        if (!ok) r.fail(`invalid relocation ${W.SYMTAB_KIND_NAMES[kind]} index (${W.RELOC_NAMES[type]} against a ${W.SYMTAB_KIND_NAMES[sk] ?? 'unknown'} symbol)`, at);
-        if (type === W.R_FUNCTION_INDEX_LEB) o.calledDirectly[index] = 1;
-      }
-      if (offset + W.RELOC_WIDTH[type] > secSize) r.fail(`invalid relocation offset: ${offset} (section size ${secSize})`, at);
-      if (!keep) continue;
-      o.relocType[k] = type;
-      o.relocOffset[k] = offset;
-      o.relocIndex[k] = index;
-      o.relocAddend[k] = addend;
-      k++;
+    if (decoder && symKind) {
+      k = decodeWith(decoder, o, s, secSize, keep, k, symKind);
+    } else {
+      k = decodeSection(o, s, secSize, keep, k);
     }
-    if (!r.atEnd) r.fail('reloc section ended prematurely', r.pos);
     if (!keep) continue;
     if (s.target === codeIndex) {
       o.codeRelocStart = first;
@@ -1091,4 +1101,92 @@ function readRelocations(
       cs.relocEnd = k;
     }
   }
+}
+
+/** The fast path, falling back to the reference; under `check`, both, compared. */
+function decodeWith(decoder: RelocDecoder, o: ObjectData, s: RawReloc, secSize: number, keep: boolean, k: number, symKind: Uint8Array): number {
+  const r = s.sub;
+  const call = (type: Uint8Array, offset: Uint32Array, index: Uint32Array, addend: Float64Array, called: Uint8Array) =>
+    decoder.decode(r.buf, r.pos, r.end, s.count, secSize, o.types.length, symKind, keep, type, offset, index, addend, k, called);
+  if (!decoder.check) {
+    const next = call(o.relocType, o.relocOffset, o.relocIndex, o.relocAddend, o.calledDirectly);
+    return next >= 0 ? next : decodeSection(o, s, secSize, keep, k);
+  }
+  const t = o.relocType.slice();
+  const of = o.relocOffset.slice();
+  const ix = o.relocIndex.slice();
+  const ad = o.relocAddend.slice();
+  const cd = o.calledDirectly.slice();
+  const fast = call(t, of, ix, ad, cd);
+  let next: number;
+  try {
+    next = decodeSection(o, s, secSize, keep, k);
+  } catch (e) {
+    if (fast >= 0) throw new Error(`backend parity failure: native relocation decoding accepted a section the reference rejects (${(e as Error).message})`);
+    throw e;
+  }
+  if (fast < 0) return next;
+  const same =
+    fast === next &&
+    t.every((v, i) => v === o.relocType[i]) &&
+    of.every((v, i) => v === o.relocOffset[i]) &&
+    ix.every((v, i) => v === o.relocIndex[i]) &&
+    ad.every((v, i) => Object.is(v, o.relocAddend[i])) &&
+    cd.every((v, i) => v === o.calledDirectly[i]);
+  if (!same) throw new Error(`backend parity failure: native and TypeScript relocation decoding differ (${r.ctx.file}${r.ctx.member ? `(${r.ctx.member})` : ''}, section ${s.target})`);
+  return next;
+}
+
+/**
+ * decodeSection with DecodeRelocs's flat arguments (for the parity tests): returns the next index,
+ * or throws the InputError the reference words.
+ */
+export const decodeRelocsReference: DecodeRelocs = (bytes, start, end, count, secSize, ntypes, symKind, keep, type, offset, index, addend, k, calledDirectly) => {
+  const o = {
+    types: { length: ntypes },
+    symbols: Array.from(symKind, (kind) => ({ kind })),
+    relocType: type,
+    relocOffset: offset,
+    relocIndex: index,
+    relocAddend: addend,
+    calledDirectly,
+  } as unknown as ObjectData;
+  const sub = new Reader(bytes, start, end, 0, { file: 'relocs' });
+  return decodeSection(o, { target: 0, count, at: start, sub }, secSize, keep, k);
+};
+
+/** The reference: decodes and checks one reloc.* section from index `k`; returns the next index. */
+function decodeSection(o: ObjectData, s: RawReloc, secSize: number, keep: boolean, k: number): number {
+  const r = s.sub;
+  let prev = 0;
+  for (let i = 0; i < s.count; i++) {
+    const at = r.pos;
+    const type = r.uleb32();
+    const offset = r.uleb32();
+    const index = r.uleb32();
+    if (type > W.R_FUNCTION_INDEX_I32) r.fail(`invalid relocation type: ${type}`, at);
+    let addend = 0;
+    if (W.relocHasAddend(type)) addend = r.sleb(W.relocIs64(type) ? 64 : 32);
+    if (offset < prev) r.fail('relocations not in offset order', at);
+    prev = offset;
+    const kind = W.relocSymbolKind(type);
+    if (kind < 0) {
+      if (index >= o.types.length) r.fail(`invalid relocation type index: ${index}`, at);
+    } else {
+      if (index >= o.symbols.length) r.fail(`invalid relocation symbol index: ${index}`, at);
+      const sk = o.symbols[index].kind;
+      const ok = sk === kind || (kind === W.SYMTAB_GLOBAL && (sk === W.SYMTAB_DATA || sk === W.SYMTAB_FUNCTION));
+      if (!ok) r.fail(`invalid relocation ${W.SYMTAB_KIND_NAMES[kind]} index (${W.RELOC_NAMES[type]} against a ${W.SYMTAB_KIND_NAMES[sk] ?? 'unknown'} symbol)`, at);
+      if (type === W.R_FUNCTION_INDEX_LEB) o.calledDirectly[index] = 1;
+    }
+    if (offset + W.RELOC_WIDTH[type] > secSize) r.fail(`invalid relocation offset: ${offset} (section size ${secSize})`, at);
+    if (!keep) continue;
+    o.relocType[k] = type;
+    o.relocOffset[k] = offset;
+    o.relocIndex[k] = index;
+    o.relocAddend[k] = addend;
+    k++;
+  }
+  if (!r.atEnd) r.fail('reloc section ended prematurely', r.pos);
+  return k;
 }

@@ -129,6 +129,9 @@ export class Reader {
       if (p - start >= (bits === 32 ? 5 : 10)) this.fail('malformed sleb128: too long', start);
     }
     if (byte & 0x40) result -= mul;
+    // Beyond 7 bytes the sum above may have rounded (padded encodings of small negative values
+    // reach 2^56 before the sign is applied): decode those exactly.
+    if (p - start > 7) result = Number(exactSleb(b, start, p));
     if (bits === 32 && (result < -0x80000000 || result > 0x7fffffff)) this.fail('LEB is outside Varint32 range', start);
     if (!Number.isSafeInteger(result)) this.fail('sleb128 value too large', start);
     this.pos = p;
@@ -170,4 +173,13 @@ export class Reader {
     const at = this.skip(n);
     return new Reader(this.buf, at, at + n, this.base, section ? { ...this.ctx, section } : this.ctx);
   }
+}
+
+/** The SLEB128 in b[start, end) as an exact integer (LLVM decodeSLEB128, no overflow check). */
+function exactSleb(b: Uint8Array, start: number, end: number): bigint {
+  let v = 0n;
+  let shift = 0n;
+  for (let p = start; p < end; p++, shift += 7n) v |= BigInt(b[p] & 0x7f) << shift;
+  if (b[end - 1] & 0x40) v -= 1n << shift;
+  return v;
 }

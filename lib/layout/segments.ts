@@ -3,6 +3,7 @@
 
 import { InputError } from '../diag.js';
 import type { Context } from '../resolve/context.js';
+import type { MergeStrings } from '../backend/index.js';
 import { CHUNK_MERGED, InputChunk, OutputSegment, alignTo } from '../resolve/model.js';
 
 function outputSegmentName(ctx: Context, seg: InputChunk): string {
@@ -44,12 +45,12 @@ export function createOutputSegments(ctx: Context): OutputSegment[] {
   // A stable sort: JS Array.prototype.sort is stable.
   segments.sort((a, b) => order(a.name) - order(b.name));
   for (let i = 0; i < segments.length; i++) segments[i].index = i;
-  for (const seg of segments) finalizeInputSegments(seg);
+  for (const seg of segments) finalizeInputSegments(seg, ctx.backend.mergeStrings);
   return segments;
 }
 
 /** Replaces mergeable inputs with one merged chunk per (flags, alignment), then re-lays out. */
-function finalizeInputSegments(out: OutputSegment): void {
+function finalizeInputSegments(out: OutputSegment, merge: MergeStrings): void {
   const merged: InputChunk[] = [];
   const next: InputChunk[] = [];
   for (const s of out.inputSegments) {
@@ -70,7 +71,7 @@ function finalizeInputSegments(out: OutputSegment): void {
     }
     addMergeChunk(m, s);
   }
-  for (const m of merged) finalizeMerged(m, (c) => c.file!.data.buf.subarray(c.srcStart, c.srcStart + c.size));
+  for (const m of merged) finalizeMerged(m, merge);
   out.inputSegments = next;
   out.size = 0;
   for (const seg of next) {
@@ -87,51 +88,11 @@ export function addMergeChunk(m: InputChunk, s: InputChunk): void {
   m.merged!.push(s);
 }
 
-/** Piece boundaries and hashes of one mergeable chunk, kept per input buffer across links. */
-interface Pieces {
-  starts: Uint32Array;
-  hashes: Uint32Array;
-}
-const pieceCache = new WeakMap<Uint8Array, Map<number, Pieces>>();
-
-function splitPieces(c: InputChunk, data: Uint8Array, buf: Uint8Array): Pieces {
-  let perBuf = pieceCache.get(buf);
-  const key = c.srcStart;
-  const hit = perBuf?.get(key);
-  if (hit && (hit.starts.length === 0 ? data.length === 0 : true)) return hit;
-  const starts: number[] = [];
-  const hashes: number[] = [];
-  let off = 0;
-  while (off < data.length) {
-    const end = data.indexOf(0, off);
-    if (end < 0) {
-      const f = c.file ? c.file.toString() : '<internal>';
-      throw new InputError(`${f}:(${c.name}): string is not null terminated`, {
-        file: c.file?.archiveName || c.file?.name,
-        member: c.file?.archiveName ? c.file.name : undefined,
-        section: c.name,
-      });
-    }
-    // FNV-1a over the piece including its NUL.
-    let h = 0x811c9dc5;
-    for (let i = off; i <= end; i++) h = Math.imul(h ^ data[i], 0x01000193);
-    starts.push(off);
-    hashes.push(h >>> 0);
-    off = end + 1;
-  }
-  const r = { starts: Uint32Array.from(starts), hashes: Uint32Array.from(hashes) };
-  if (!perBuf) pieceCache.set(buf, (perBuf = new Map()));
-  perBuf.set(key, r);
-  return r;
-}
-
 /**
- * Splits each merged chunk into NUL-terminated strings and builds the deduplicated,
- * tail-merged table (StringTableBuilder::finalize with kind RAW): strings sorted by their
- * reversed bytes, descending, each placed after the previous unless it is a suffix of it.
- * Works on byte ranges: no string per piece.
+ * Lays out a merged chunk's table with the backend's string merger (LLVM's StringTableBuilder,
+ * RAW, tail-merged): each input chunk gets its piece starts and their output offsets.
  */
-export function finalizeMerged(m: InputChunk, bytesOf: (c: InputChunk) => Uint8Array): void {
+export function finalizeMerged(m: InputChunk, merge: MergeStrings): void {
   const chunks = m.merged!;
   // The table depends only on which chunks (of which cached inputs) are merged, in which order:
   // a Linker re-linking the same inputs reuses it.
@@ -147,117 +108,44 @@ export function finalizeMerged(m: InputChunk, bytesOf: (c: InputChunk) => Uint8A
     }
     return;
   }
-  const datas: Uint8Array[] = [];
-  const split: Pieces[] = [];
-  let total = 0;
-  for (const c of chunks) {
-    const data = bytesOf(c);
-    const p = splitPieces(c, data, c.file ? c.file.data.buf : data);
-    datas.push(data);
-    split.push(p);
-    total += p.starts.length;
+  const buffers: Uint8Array[] = [];
+  const index = new Map<Uint8Array, number>();
+  const ranges = new Uint32Array(chunks.length * 3);
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i];
+    const buf = c.file!.data.buf;
+    let bi = index.get(buf);
+    if (bi === undefined) index.set(buf, (bi = buffers.push(buf) - 1));
+    ranges[3 * i] = bi;
+    ranges[3 * i + 1] = c.srcStart;
+    ranges[3 * i + 2] = c.size;
   }
-  // Unique pieces: data index, start, length, hash.
-  const ud = new Int32Array(total);
-  const us = new Uint32Array(total);
-  const ul = new Uint32Array(total);
-  const uh = new Uint32Array(total);
-  let n = 0;
-  let cap = 16;
-  while (cap < total * 2) cap *= 2;
-  const table = new Int32Array(cap).fill(-1);
-  const mask = cap - 1;
-  const pieceUid: Int32Array[] = [];
+  const r = merge(buffers, ranges, m.alignment);
+  if (r === -1) throw new InputError(`merged strings of ${m.name} exceed 2 GiB`, { section: m.name });
+  if (typeof r === 'number') {
+    const c = chunks[r];
+    const f = c.file ? c.file.toString() : '<internal>';
+    throw new InputError(`${f}:(${c.name}): string is not null terminated`, {
+      file: c.file?.archiveName || c.file?.name,
+      member: c.file?.archiveName ? c.file.name : undefined,
+      section: c.name,
+    });
+  }
+  m.body = r.body;
+  m.size = r.body.length;
+  let p = 0;
   for (let ci = 0; ci < chunks.length; ci++) {
-    const data = datas[ci];
-    const { starts, hashes } = split[ci];
-    const uids = new Int32Array(starts.length);
-    for (let i = 0; i < starts.length; i++) {
-      const st = starts[i];
-      const len = (i + 1 < starts.length ? starts[i + 1] : data.length) - st;
-      const h = hashes[i];
-      let slot = h & mask;
-      let uid = -1;
-      for (;;) {
-        const u = table[slot];
-        if (u < 0) break;
-        if (uh[u] === h && ul[u] === len) {
-          const other = datas[ud[u]];
-          const os = us[u];
-          let k = 0;
-          while (k < len && other[os + k] === data[st + k]) k++;
-          if (k === len) {
-            uid = u;
-            break;
-          }
-        }
-        slot = (slot + 1) & mask;
-      }
-      if (uid < 0) {
-        uid = n++;
-        ud[uid] = ci;
-        us[uid] = st;
-        ul[uid] = len;
-        uh[uid] = h;
-        table[slot] = uid;
-      }
-      uids[i] = uid;
-    }
-    pieceUid.push(uids);
-  }
-
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const tail = (u: number, pos: number) => (pos >= ul[u] ? -1 : datas[ud[u]][us[u] + ul[u] - 1 - pos]);
-  multikeySort(order, 0, n, 0, tail);
-
-  const align = 2 ** m.alignment;
-  const off = new Float64Array(n);
-  let size = 0;
-  let prev = -1;
-  const placed: number[] = [];
-  for (let k = 0; k < n; k++) {
-    const u = order[k];
-    if (prev >= 0 && ul[prev] >= ul[u]) {
-      // Is u a suffix of the previously placed string?
-      const pd = datas[ud[prev]];
-      const pe = us[prev] + ul[prev];
-      const d = datas[ud[u]];
-      const e = us[u] + ul[u];
-      let j = 1;
-      while (j <= ul[u] && pd[pe - j] === d[e - j]) j++;
-      if (j > ul[u]) {
-        const pos = size - ul[u];
-        if (pos % align === 0) {
-          off[u] = pos;
-          continue;
-        }
-      }
-    }
-    size = alignTo(size, align);
-    off[u] = size;
-    placed.push(u);
-    size += ul[u];
-    prev = u;
-  }
-  const body = new Uint8Array(size);
-  for (const u of placed) body.set(datas[ud[u]].subarray(us[u], us[u] + ul[u]), off[u]);
-  m.body = body;
-  m.size = size;
-  for (let ci = 0; ci < chunks.length; ci++) {
-    const c = chunks[ci];
-    const uids = pieceUid[ci];
-    c.pieceIn = split[ci].starts;
-    const out = new Float64Array(uids.length);
-    for (let i = 0; i < uids.length; i++) out[i] = off[uids[i]];
-    c.pieceOut = out;
+    const n = r.counts[ci];
+    chunks[ci].pieceIn = r.starts.subarray(p, p + n);
+    chunks[ci].pieceOut = r.offsets.subarray(p, p + n);
+    p += n;
   }
   if (memoBuf && chunks.every((c) => c.file)) {
     let perBuf = mergeMemo.get(memoBuf);
     if (!perBuf) mergeMemo.set(memoBuf, (perBuf = new Map()));
     // One table per first-buffer is plenty: it is the one a repeated link needs.
     perBuf.clear();
-    perBuf.set(memoKey, { bufs: chunks.map((c) => c.file!.data.buf), body, pieceIn: chunks.map((c) => c.pieceIn!), pieceOut: chunks.map((c) => c.pieceOut!) });
+    perBuf.set(memoKey, { bufs: chunks.map((c) => c.file!.data.buf), body: r.body, pieceIn: chunks.map((c) => c.pieceIn!), pieceOut: chunks.map((c) => c.pieceOut!) });
   }
 }
 
@@ -268,31 +156,3 @@ interface MergeMemo {
   pieceOut: Float64Array[];
 }
 const mergeMemo = new WeakMap<Uint8Array, Map<string, MergeMemo>>();
-
-/** LLVM's three-way radix quicksort on reversed strings (larger first). */
-function multikeySort(v: Int32Array, lo: number, hi: number, pos: number, tail: (u: number, pos: number) => number): void {
-  for (;;) {
-    if (hi - lo <= 1) return;
-    const pivot = tail(v[lo], pos);
-    let i = lo;
-    let j = hi;
-    for (let k = lo + 1; k < j; ) {
-      const c = tail(v[k], pos);
-      if (c > pivot) {
-        const t = v[i];
-        v[i++] = v[k];
-        v[k++] = t;
-      } else if (c < pivot) {
-        const t = v[--j];
-        v[j] = v[k];
-        v[k] = t;
-      } else k++;
-    }
-    multikeySort(v, lo, i, pos, tail);
-    multikeySort(v, j, hi, pos, tail);
-    if (pivot === -1) return;
-    lo = i;
-    hi = j;
-    pos++;
-  }
-}

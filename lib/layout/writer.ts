@@ -810,7 +810,7 @@ export class Writer {
       }
       addMergeChunk(merged, c);
     }
-    if (merged) finalizeMerged(merged, (c) => c.file!.data.buf.subarray(c.srcStart, c.srcStart + c.size));
+    if (merged) finalizeMerged(merged, this.ctx.backend.mergeStrings);
     const prefix = new ByteWriter().str(name).finish();
     let payload = 0;
     for (const c of list) {

@@ -2,6 +2,7 @@
 // linker's well-known symbols.
 
 import type { Diagnostics } from '../diag.js';
+import type { Backend } from '../backend/index.js';
 import type { LinkOptions } from '../options/index.js';
 import type { InputChunk, InputElement, ObjFile, Symbol } from './model.js';
 import { SymbolTable } from './symtab.js';
@@ -74,6 +75,8 @@ export class Context {
   constructor(
     readonly config: LinkOptions,
     readonly diag: Diagnostics,
+    /** The backend whose kernels the layout uses and whose executor runs the plan. */
+    readonly backend: Backend,
   ) {
     this.symtab = new SymbolTable(this);
   }
