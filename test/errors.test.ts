@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LinkError } from '../lib/diag.js';
 import { runLink } from '../lib/link.js';
-import { compileToFiles, expectSameLink, wasmLd, wasmLdOutcome, type LinkOutcome } from './support/toolchain.js';
+import { compileToFiles, wasmLd, wasmLdOutcome, type LinkOutcome } from './support/toolchain.js';
+import { expectSameLink } from './support/expect.js';
 
 let dir: string;
 const obj: Record<string, string> = {};

@@ -34,7 +34,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LinkError, linkSync } from '../lib/index.js';
-import { expectSameLink, makeArchive, parseSections, sectionDiff, wasmExports, wasmImports, wasmLdOutcome, type LinkOutcome } from './support/toolchain.js';
+import { makeArchive, parseSections, sectionDiff, wasmExports, wasmImports, wasmLdOutcome, type LinkOutcome } from './support/toolchain.js';
+import { expectSameLink } from './support/expect.js';
 
 type WabtFeatures = Record<string, boolean>;
 interface WabtModule {

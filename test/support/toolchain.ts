@@ -15,7 +15,6 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as yowasp from '@yowasp/clang';
-import { expect } from 'vitest';
 
 // ---------------------------------------------------------------------------------------------
 // Locations and versions
@@ -1190,13 +1189,6 @@ export interface LinkOutcome {
 export async function wasmLdOutcome(argv: string[], cwd: string): Promise<LinkOutcome> {
   const r = await wasmLd(argv, { cwd });
   return { code: r.code, messages: splitLld(r.stderr), bytes: r.bytes };
-}
-
-/** weld's and wasm-ld's outcomes agree: the same diagnostics, exit status and, if any, module. */
-export function expectSameLink(weld: LinkOutcome, lld: LinkOutcome): void {
-  expect(weld.messages).toEqual(lld.messages);
-  expect(weld.code).toBe(lld.code);
-  if (lld.bytes) expect(sectionDiff(weld.bytes!, lld.bytes)).toEqual([]);
 }
 
 /** wasm-ld's stderr as a list of diagnostics ("error: ..."/"warning: ..."), prefix removed. */
