@@ -170,7 +170,7 @@ async function main() {
       const reused = measure({ mode: 'reusedLinker', argv: c.argv, cwd: work, runs: RUNS * 2, warmup: 3, backend: b });
       out(`| link(), reused Linker (cached inputs) | ${b} | ${fmt(reused.ms)} | ${ratio(reused.ms, ref)} | ${fmt(reused.maxRssMB)} |`);
     }
-    const both = measure({ mode: 'backends', argv: c.argv, cwd: work, runs: RUNS * 3, warmup: 10 });
+    const both = measure({ mode: 'backends', argv: c.argv, cwd: work, runs: RUNS * 7, warmup: 15 });
     out(`| link(), new Linker, backends interleaved in one process | ts | ${fmt(both.ts)} | ${ratio(both.ts, ref)} | |`);
     out(`| link(), new Linker, backends interleaved in one process | native | ${fmt(both.native)} | ${ratio(both.native, ref)}; TS/native ${ratio(both.ts, both.native)} | |`);
     // Plan execution is ~1 ms: many runs after a JIT warm-up, each executor in its own process.
