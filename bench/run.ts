@@ -165,9 +165,9 @@ async function main() {
       const resident = timeResident(c.argv, work, env);
       out(`| weld CLI, WELD_DAEMON=1 (warm resident process) | ${b} | ${fmt(resident)} | ${ratio(resident, ref)} | |`);
       out(`| … minus node start-up | ${b} | ${fmt(resident - node0.ms)} | ${ratio(resident - node0.ms, ref)} | |`);
-      const fresh = measure({ mode: 'newLinker', argv: c.argv, cwd: work, runs: RUNS, warmup: 3, backend: b });
+      const fresh = measure({ mode: 'newLinker', argv: c.argv, cwd: work, runs: RUNS, warmup: 10, backend: b });
       out(`| link(), new Linker each time | ${b} | ${fmt(fresh.ms)} | ${ratio(fresh.ms, ref)} | ${fmt(fresh.maxRssMB)} |`);
-      const reused = measure({ mode: 'reusedLinker', argv: c.argv, cwd: work, runs: RUNS * 2, warmup: 3, backend: b });
+      const reused = measure({ mode: 'reusedLinker', argv: c.argv, cwd: work, runs: RUNS * 2, warmup: 10, backend: b });
       out(`| link(), reused Linker (cached inputs) | ${b} | ${fmt(reused.ms)} | ${ratio(reused.ms, ref)} | ${fmt(reused.maxRssMB)} |`);
     }
     const both = measure({ mode: 'backends', argv: c.argv, cwd: work, runs: RUNS * 7, warmup: 15 });
