@@ -196,7 +196,12 @@ function withParity(backend: Backend): Backend {
   if (!other) return backend;
   const mergeStrings: MergeStrings = (buffers, ranges, alignLog2) => {
     const ours = backend.mergeStrings(buffers, ranges, alignLog2);
-    const theirs = other.mergeStrings(buffers, ranges, alignLog2);
+    let theirs: MergedStrings | number;
+    try {
+      theirs = other.mergeStrings(buffers, ranges, alignLog2);
+    } catch (e) {
+      throw new Error(`backend parity failure: ${other.name} failed to merge strings that ${backend.name} merged: ${(e as Error).message}`);
+    }
     const why = sameMerge(ours, theirs);
     if (why) throw new Error(`backend parity failure: ${backend.name} and ${other.name} merge ${ranges.length / 3} string chunks (alignment 2^${alignLog2}) differently: ${why}`);
     return ours;
@@ -213,7 +218,8 @@ function relocDecoder(backend: Backend): RelocDecoder | undefined {
 }
 
 function sameMerge(a: MergedStrings | number, b: MergedStrings | number): string {
-  if (typeof a === 'number' || typeof b === 'number') return a === b ? '' : `unterminated chunk ${String(a)} vs ${String(b)}`;
+  const what = (r: MergedStrings | number) => (typeof r !== 'number' ? 'a table' : r < 0 ? 'too large' : `unterminated chunk ${r}`);
+  if (typeof a === 'number' || typeof b === 'number') return a === b ? '' : `${what(a)} vs ${what(b)}`;
   for (const k of ['body', 'starts', 'offsets', 'counts'] as const) {
     const x = a[k];
     const y = b[k];

@@ -303,34 +303,35 @@ Napi::Value ExecuteAsync(const Napi::CallbackInfo& info) {
 
 Napi::Value MergeStrings(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const char* usage = "mergeStrings(buffers: Uint8Array[], ranges: Uint32Array, alignLog2: number)";
-  if (info.Length() < 3 || !info[0].IsArray() || !info[2].IsNumber()) throw Napi::TypeError::New(env, usage);
-  const double alignLog2 = info[2].As<Napi::Number>().DoubleValue();
-  if (!(alignLog2 >= 0 && alignLog2 <= 31) || alignLog2 != static_cast<double>(static_cast<uint32_t>(alignLog2)))
-    throw Napi::RangeError::New(env, "mergeStrings: alignLog2 must be an integer from 0 to 31");
-  Napi::Array arr = info[0].As<Napi::Array>();
-  const uint32_t n = arr.Length();
-  // Step 1 reads every element (getters may run JS); step 2 resolves them (no JS runs).
-  std::vector<napi_value> values(n);
-  for (uint32_t i = 0; i < n; i++) values[i] = arr.Get(i);
-  std::vector<weld::Bytes> buffers(n);
-  for (uint32_t i = 0; i < n; i++) {
-    napi_typedarray_type type = napi_int8_array;
-    size_t length = 0;
-    void* data = nullptr;
-    if (napi_get_typedarray_info(env, values[i], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_uint8_array)
-      throw Napi::TypeError::New(env, "mergeStrings: buffer " + std::to_string(i) + " is not a Uint8Array");
-    buffers[i] = {static_cast<const uint8_t*>(data), length};
-  }
-  napi_typedarray_type rtype = napi_int8_array;
-  size_t rlength = 0;
-  void* rdata = nullptr;
-  if (napi_get_typedarray_info(env, info[1], &rtype, &rlength, &rdata, nullptr, nullptr) != napi_ok || rtype != napi_uint32_array ||
-      rlength % 3 != 0)
-    throw Napi::TypeError::New(env, "mergeStrings: ranges is not a Uint32Array of (buffer, start, length) triples");
+  // One try around everything: a std::bad_alloc (a huge sparse array) becomes a JS error.
   try {
+    const char* usage = "mergeStrings(buffers: Uint8Array[], ranges: Uint32Array, alignLog2: number)";
+    if (info.Length() < 3 || !info[0].IsArray() || !info[2].IsNumber()) throw Napi::TypeError::New(env, usage);
+    const double alignLog2 = info[2].As<Napi::Number>().DoubleValue();
+    if (!(alignLog2 >= 0 && alignLog2 <= 31) || alignLog2 != static_cast<double>(static_cast<uint32_t>(alignLog2)))
+      throw Napi::RangeError::New(env, "mergeStrings: alignLog2 must be an integer from 0 to 31");
+    Napi::Array arr = info[0].As<Napi::Array>();
+    const uint32_t n = arr.Length();
+    // Step 1 reads every element (getters may run JS); step 2 resolves them (no JS runs).
+    std::vector<napi_value> values(n);
+    for (uint32_t i = 0; i < n; i++) values[i] = arr.Get(i);
+    std::vector<weld::Bytes> buffers(n);
+    for (uint32_t i = 0; i < n; i++) {
+      napi_typedarray_type type = napi_int8_array;
+      size_t length = 0;
+      void* data = nullptr;
+      if (napi_get_typedarray_info(env, values[i], &type, &length, &data, nullptr, nullptr) != napi_ok || type != napi_uint8_array)
+        throw Napi::TypeError::New(env, "mergeStrings: buffer " + std::to_string(i) + " is not a Uint8Array");
+      buffers[i] = {static_cast<const uint8_t*>(data), length};
+    }
+    napi_typedarray_type rtype = napi_int8_array;
+    size_t rlength = 0;
+    void* rdata = nullptr;
+    if (napi_get_typedarray_info(env, info[1], &rtype, &rlength, &rdata, nullptr, nullptr) != napi_ok || rtype != napi_uint32_array ||
+        rlength % 3 != 0)
+      throw Napi::TypeError::New(env, "mergeStrings: ranges is not a Uint32Array of (buffer, start, length) triples");
     weld::MergedStrings m;
-    const long bad =
+    const int64_t bad =
         weld::mergeStrings(buffers, static_cast<const uint32_t*>(rdata), rlength / 3, static_cast<uint32_t>(alignLog2), &m);
     if (bad >= 0) return Napi::Number::New(env, static_cast<double>(bad));
     if (bad == -2) return Napi::Number::New(env, -1);

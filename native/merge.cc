@@ -63,13 +63,13 @@ void multikeySort(std::vector<Key>& v) {
 
 }  // namespace
 
-long mergeStrings(const std::vector<Bytes>& buffers, const uint32_t* ranges, size_t nchunks, uint32_t alignLog2,
+int64_t mergeStrings(const std::vector<Bytes>& buffers, const uint32_t* ranges, size_t nchunks, uint32_t alignLog2,
                   MergedStrings* out) {
   std::vector<Bytes> chunks(nchunks);
   for (size_t ci = 0; ci < nchunks; ci++) {
     uint32_t r[3];
     std::memcpy(r, ranges + ci * 3, sizeof r);
-    if (r[0] >= buffers.size() || uint64_t{r[1]} + r[2] > buffers[r[0]].size) return -3 - static_cast<long>(ci);
+    if (r[0] >= buffers.size() || uint64_t{r[1]} + r[2] > buffers[r[0]].size) return -3 - static_cast<int64_t>(ci);
     chunks[ci] = {buffers[r[0]].data + r[1], r[2]};
   }
   out->body.clear();
@@ -84,7 +84,7 @@ long mergeStrings(const std::vector<Bytes>& buffers, const uint32_t* ranges, siz
     size_t off = 0;
     while (off < b.size) {
       const void* nul = std::memchr(b.data + off, 0, b.size - off);
-      if (!nul) return static_cast<long>(ci);
+      if (!nul) return static_cast<int64_t>(ci);
       const size_t end = static_cast<const uint8_t*>(nul) - b.data;
       all.push_back({static_cast<uint32_t>(ci), static_cast<uint32_t>(off), static_cast<uint32_t>(end + 1 - off)});
       off = end + 1;

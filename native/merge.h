@@ -29,7 +29,7 @@ struct MergedStrings {
 // alignment 2^alignLog2 (alignLog2 <= 31). Returns -1 when merged; -2 when the table would exceed
 // 0x7fffffff bytes; the index of the first chunk whose last string has no NUL; or -3 - i when
 // range i is outside its buffer (then `out` is unspecified). May throw std::bad_alloc.
-long mergeStrings(const std::vector<Bytes>& buffers, const uint32_t* ranges, size_t nchunks, uint32_t alignLog2,
+int64_t mergeStrings(const std::vector<Bytes>& buffers, const uint32_t* ranges, size_t nchunks, uint32_t alignLog2,
                   MergedStrings* out);
 
 }  // namespace weld

@@ -63,7 +63,7 @@ inline bool sleb(const uint8_t*& p, const uint8_t* end, int bits, double* v) {
 
 }  // namespace
 
-long decodeRelocs(const RelocInput& in, const RelocOutput& out) noexcept {
+int64_t decodeRelocs(const RelocInput& in, const RelocOutput& out) noexcept {
   const uint8_t* p = in.bytes;
   const uint8_t* const end = in.bytes + in.size;
   size_t k = out.k;
@@ -96,7 +96,7 @@ long decodeRelocs(const RelocInput& in, const RelocOutput& out) noexcept {
     k++;
   }
   if (p != end) return -1;  // "reloc section ended prematurely" (bytes left over)
-  return static_cast<long>(k);
+  return static_cast<int64_t>(k);
 }
 
 }  // namespace weld

@@ -1,8 +1,8 @@
 // Relocation-section decoding, the fast path of readRelocations in lib/input/object.ts (the
 // reference): decodes one reloc.* section's entries into the object's typed arrays, checking
 // what the reference checks. It succeeds only on input it is sure about; on anything else
-// (a malformed entry, or an encoding it does not take: padded LEBs longer than the shortest
-// safe forms) it reports failure and the caller runs the reference, which then accepts the
+// (a malformed entry, or an encoding it does not take: LEBs longer than 5 bytes, or 8 for
+// 64-bit addends) it reports failure and the caller runs the reference, which then accepts the
 // section or words the error. Plain C++, no Node-API: fuzzed against the reference.
 
 #ifndef WELD_NATIVE_RELOCS_H
@@ -36,7 +36,7 @@ struct RelocOutput {
 
 // Decodes the section. Returns the index after the last entry written (k + count when keep,
 // else k), or -1 when the reference must decide.
-long decodeRelocs(const RelocInput& in, const RelocOutput& out) noexcept;
+int64_t decodeRelocs(const RelocInput& in, const RelocOutput& out) noexcept;
 
 }  // namespace weld
 

@@ -172,30 +172,39 @@ function grow(a: Uint32Array): Uint32Array {
   return b;
 }
 
-/** LLVM's three-way radix quicksort on reversed strings (larger first). */
-function multikeySort(v: Int32Array, lo: number, hi: number, pos: number, tail: (u: number, pos: number) => number): void {
-  for (;;) {
-    if (hi - lo <= 1) return;
-    const pivot = tail(v[lo], pos);
-    let i = lo;
-    let j = hi;
-    for (let k = lo + 1; k < j; ) {
-      const c = tail(v[k], pos);
-      if (c > pivot) {
-        const t = v[i];
-        v[i++] = v[k];
-        v[k++] = t;
-      } else if (c < pivot) {
-        const t = v[--j];
-        v[j] = v[k];
-        v[k] = t;
-      } else k++;
+/**
+ * LLVM's three-way radix quicksort on reversed strings (larger first), with an explicit stack
+ * (hostile inputs would otherwise recurse deeper than the JS stack): the partitions are disjoint,
+ * so the order they are sorted in does not matter.
+ */
+function multikeySort(v: Int32Array, lo0: number, hi0: number, pos0: number, tail: (u: number, pos: number) => number): void {
+  const todo: number[] = [lo0, hi0, pos0];
+  while (todo.length) {
+    let pos = todo.pop()!;
+    let hi = todo.pop()!;
+    let lo = todo.pop()!;
+    while (hi - lo > 1) {
+      const pivot = tail(v[lo], pos);
+      let i = lo;
+      let j = hi;
+      for (let k = lo + 1; k < j; ) {
+        const c = tail(v[k], pos);
+        if (c > pivot) {
+          const t = v[i];
+          v[i++] = v[k];
+          v[k++] = t;
+        } else if (c < pivot) {
+          const t = v[--j];
+          v[j] = v[k];
+          v[k] = t;
+        } else k++;
+      }
+      if (i - lo > 1) todo.push(lo, i, pos);
+      if (hi - j > 1) todo.push(j, hi, pos);
+      if (pivot === -1) break;
+      lo = i;
+      hi = j;
+      pos++;
     }
-    multikeySort(v, lo, i, pos, tail);
-    multikeySort(v, j, hi, pos, tail);
-    if (pivot === -1) return;
-    lo = i;
-    hi = j;
-    pos++;
   }
 }

@@ -114,6 +114,8 @@ export function finalizeMerged(m: InputChunk, merge: MergeStrings): void {
   for (let i = 0; i < chunks.length; i++) {
     const c = chunks[i];
     const buf = c.file!.data.buf;
+    // Ranges are 32-bit: an in-memory input beyond 4 GiB cannot be merged.
+    if (c.srcStart + c.size > 0xffffffff) throw new InputError(`${c.file}:(${c.name}): string section beyond 4 GiB into its input`, { file: c.file?.name, section: c.name });
     let bi = index.get(buf);
     if (bi === undefined) index.set(buf, (bi = buffers.push(buf) - 1));
     ranges[3 * i] = bi;
@@ -143,8 +145,9 @@ export function finalizeMerged(m: InputChunk, merge: MergeStrings): void {
   if (memoBuf && chunks.every((c) => c.file)) {
     let perBuf = mergeMemo.get(memoBuf);
     if (!perBuf) mergeMemo.set(memoBuf, (perBuf = new Map()));
-    // One table per first-buffer is plenty: it is the one a repeated link needs.
-    perBuf.clear();
+    // A few tables per first buffer: a repeated link needs its data segments' and its
+    // .debug_str's, which may start in the same input.
+    if (perBuf.size >= 4) perBuf.delete(perBuf.keys().next().value!);
     perBuf.set(memoKey, { bufs: chunks.map((c) => c.file!.data.buf), body: r.body, pieceIn: chunks.map((c) => c.pieceIn!), pieceOut: chunks.map((c) => c.pieceOut!) });
   }
 }
