@@ -127,6 +127,25 @@ describe('mergeStrings: the TypeScript reference', () => {
     }
   });
 
+  it('sorts input built to nest its partitions deeply without running out of stack', () => {
+    // Per level j, 254 strings c + 0xff*j with c = 1..254 in ascending order: a first-element
+    // pivot leaves all but one string in the "greater" partition, 254 times per level, 60 levels
+    // deep (a recursive sort exceeded the JS stack here).
+    const parts: number[] = [];
+    for (let j = 0; j < 60; j++)
+      for (let c = 1; c < 255; c++) {
+        parts.push(c);
+        for (let k = 0; k < j; k++) parts.push(0xff);
+        parts.push(0);
+      }
+    const buf = new Uint8Array(parts);
+    const r = merged(mergeStringsTs([buf], new Uint32Array([0, 0, buf.length]), 0));
+    expect(r.counts[0]).toBe(60 * 254);
+    // Nothing is a suffix of anything else here: every string keeps its bytes.
+    expect(r.body.length).toBe(buf.length);
+    if (native.ok) expect(native.mergeStrings([buf], new Uint32Array([0, 0, buf.length]), 0)).toEqual(r);
+  });
+
   it('reports the first chunk whose last string is unterminated, and ranges outside their buffer', () => {
     const { buffers, ranges } = layout([enc('ok\0'), enc('ok\0bad'), enc('worse')]);
     expect(mergeStringsTs(buffers, ranges, 0)).toBe(1);
