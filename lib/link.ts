@@ -7,6 +7,7 @@ import { checkOptions, parseOptions, type LinkOptions } from './options/index.js
 import { helpText } from './options/table.js';
 import type { FileSystem } from './options/rsp.js';
 import type { RelocDecoder } from './input/object.js';
+import { fillBuildId } from './output/buildid.js';
 import { InputLoader, oneShotCache, type InputCache } from './input/index.js';
 import { Context } from './resolve/context.js';
 import { resolve } from './resolve/index.js';
@@ -358,6 +359,7 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   mark('plan');
   const finish = (bytes: Uint8Array) => {
     mark('execute');
+    fillBuildId(config.buildId, bytes);
     if (outPath) {
       try {
         writeAtomic(outPath, bytes);

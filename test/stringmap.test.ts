@@ -33,6 +33,10 @@ const VECTORS: [number, string][] = [
   [1025, '78c86e91ee939852'],
   [2048, 'dd420471ff96bd00'],
   [5000, '1b74bda2c82a8c7a'],
+  // Large inputs (build ids hash whole modules), from libxxhash.
+  [3 * 65536 + 5, '3cdc7e4742c8415a'],
+  [1048576, 'd36c0e13a3df139e'],
+  [1048576 + 777, '8d74e21ba9c30d30'],
 ];
 
 describe('xxh3_64 (llvm::xxh3_64bits)', () => {

@@ -780,6 +780,15 @@ export class Writer {
       for (const f of sorted) w.u8(0x2b).str(f);
       bytes(W.SEC_CUSTOM, 'target_features', w);
     }
+    // Last, so its placeholder is the output's last bytes: output/buildid.ts fills it in once
+    // the whole module is written (lld BuildIdSection: the placeholder is spaces).
+    const bid = cfg.buildId;
+    if (bid.kind !== 'none') {
+      const w = new ByteWriter().str('build_id').uleb(bid.size);
+      if (bid.kind === 'hex') w.bytes(bid.hex);
+      else for (let i = 0; i < bid.size; i++) w.u8(0x20);
+      bytes(W.SEC_CUSTOM, 'build_id', w);
+    }
 
     // Headers and file offsets.
     let fileSize = 8;

@@ -33,6 +33,8 @@ export interface LinkOptions {
   memoryExport: string | null;
   soname: string;
   mapFile: string;
+  /** --build-id. */
+  buildId: BuildId;
   optimize: number;
   gcSections: boolean;
   printGcSections: boolean;
@@ -86,10 +88,43 @@ const UNSUPPORTED: Record<string, string> = {
   shared_memory: '--shared-memory',
   Bsymbolic: '-Bsymbolic',
   reproduce: '--reproduce',
-  build_id: '--build-id',
-  build_id_eq: '--build-id',
   experimental_pic: '--experimental-pic',
 };
+
+/** --build-id: which id the `build_id` section carries (lld getBuildId, parseHex). */
+export interface BuildId {
+  kind: 'none' | 'fast' | 'sha1' | 'uuid' | 'hex';
+  /** Bytes of the id: 16 (fast, uuid), 20 (sha1) or the hex string's. */
+  size: number;
+  /** The id itself for `0x<hex>`. */
+  hex: Uint8Array;
+}
+
+const NO_BUILD_ID: BuildId = { kind: 'none', size: 0, hex: new Uint8Array(0) };
+
+function buildIdOption(arg: ParsedArg | undefined, diag: Diagnostics): BuildId {
+  if (!arg) return NO_BUILD_ID;
+  const s = arg.id === 'build_id' ? 'fast' : arg.values[0];
+  if (s === 'fast') return { kind: 'fast', size: 16, hex: new Uint8Array(0) };
+  if (s === 'sha1' || s === 'tree') return { kind: 'sha1', size: 20, hex: new Uint8Array(0) };
+  if (s === 'uuid') return { kind: 'uuid', size: 16, hex: new Uint8Array(0) };
+  if (s.startsWith('0x')) {
+    const digits = s.slice(2);
+    const hex: number[] = [];
+    for (let i = 0; i < digits.length; i += 2) {
+      const b = digits.slice(i, i + 2);
+      // llvm::to_integer(b, h, 16): the whole pair must be hex digits and fit in a byte.
+      if (!/^[0-9a-fA-F]+$/.test(b)) {
+        diag.error(`not a hexadecimal value: ${b}`);
+        return { kind: 'hex', size: 0, hex: new Uint8Array(0) };
+      }
+      hex.push(parseInt(b, 16));
+    }
+    return { kind: 'hex', size: hex.length, hex: Uint8Array.from(hex) };
+  }
+  if (s !== 'none') diag.error(`unknown --build-id style: ${s}`);
+  return NO_BUILD_ID;
+}
 
 function lastOf(args: ParsedArg[], ...ids: string[]): ParsedArg | undefined {
   for (let i = args.length - 1; i >= 0; i--) if (ids.includes(args[i].id)) return args[i];
@@ -272,6 +307,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     help: has('help'),
     cacheDir: value('cache_dir'),
     dumpPlan: value('dump_plan'),
+    buildId: NO_BUILD_ID,
     argv,
   };
 
@@ -292,6 +328,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     o.importUndefined = true;
     o.unresolvedSymbols = 'ignore';
   }
+  o.buildId = buildIdOption(lastOf(args, 'build_id', 'build_id_eq'), diag);
   // setConfigs: defaults that depend on other options.
   if (!o.tableBase) o.tableBase = 1;
   if (!o.globalBase && !o.stackFirst) o.globalBase = 1024;

@@ -113,34 +113,68 @@ export function xxh3_64(input: Uint8Array): bigint {
   return hashLong(input);
 }
 
+/**
+ * The long-input path. The stripe loop (all the work on large inputs: build ids hash whole
+ * modules) runs on 32-bit halves in a Uint32Array, not BigInts; the per-block scramble and the
+ * final merge, a few per KiB, stay in BigInt.
+ */
 function hashLong(input: Uint8Array): bigint {
   const len = input.length;
   const secretSize = SECRET.length;
   const stripesPerBlock = (secretSize - 64) / 8;
   const blockLen = 64 * stripesPerBlock;
   const blocks = Math.floor((len - 1) / blockLen);
-  const acc = [PRIME32_3, PRIME64_1, PRIME64_2, PRIME64_3, PRIME64_4, PRIME32_2, PRIME64_5, PRIME32_1];
+  // acc[i] as (lo, hi) at 2i, 2i + 1.
+  const acc = new Uint32Array(16);
+  const init = [PRIME32_3, PRIME64_1, PRIME64_2, PRIME64_3, PRIME64_4, PRIME32_2, PRIME64_5, PRIME32_1];
+  const put = (i: number, v: bigint) => {
+    acc[2 * i] = Number(v & 0xffffffffn);
+    acc[2 * i + 1] = Number(v >> 32n);
+  };
+  const get = (i: number) => (BigInt(acc[2 * i + 1]) << 32n) | BigInt(acc[2 * i]);
+  for (let i = 0; i < 8; i++) put(i, init[i]);
+  const u32 = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
   const accumulate512 = (at: number, s: number) => {
     for (let i = 0; i < 8; i++) {
-      const data = r64(input, at + 8 * i);
-      const key = data ^ r64(SECRET, s + 8 * i);
-      acc[i ^ 1] = (acc[i ^ 1] + data) & M64;
-      acc[i] = (acc[i] + (key & 0xffffffffn) * (key >> 32n)) & M64;
+      const dlo = u32(input, at + 8 * i);
+      const dhi = u32(input, at + 8 * i + 4);
+      const klo = (dlo ^ u32(SECRET, s + 8 * i)) >>> 0;
+      const khi = (dhi ^ u32(SECRET, s + 8 * i + 4)) >>> 0;
+      // acc[i ^ 1] += data
+      const j = 2 * (i ^ 1);
+      let lo = acc[j] + dlo;
+      acc[j] = lo;
+      acc[j + 1] = acc[j + 1] + dhi + (lo > 0xffffffff ? 1 : 0);
+      // acc[i] += klo * khi (a full 64-bit product, from 16-bit halves)
+      const a0 = klo & 0xffff;
+      const a1 = klo >>> 16;
+      const b0 = khi & 0xffff;
+      const b1 = khi >>> 16;
+      const p00 = a0 * b0;
+      const p01 = a0 * b1;
+      const p10 = a1 * b0;
+      const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+      const plo = (((mid & 0xffff) << 16) | (p00 & 0xffff)) >>> 0;
+      const phi = a1 * b1 + Math.floor(p01 / 65536) + Math.floor(p10 / 65536) + Math.floor(mid / 65536);
+      lo = acc[2 * i] + plo;
+      acc[2 * i] = lo;
+      acc[2 * i + 1] = acc[2 * i + 1] + phi + (lo > 0xffffffff ? 1 : 0);
     }
   };
   for (let n = 0; n < blocks; n++) {
     for (let s = 0; s < stripesPerBlock; s++) accumulate512(n * blockLen + s * 64, s * 8);
     for (let i = 0; i < 8; i++) {
-      acc[i] ^= acc[i] >> 47n;
-      acc[i] ^= r64(SECRET, secretSize - 64 + 8 * i);
-      acc[i] = mul(acc[i], PRIME32_1);
+      let v = get(i);
+      v ^= v >> 47n;
+      v ^= r64(SECRET, secretSize - 64 + 8 * i);
+      put(i, mul(v, PRIME32_1));
     }
   }
   const stripes = Math.floor((len - 1 - blockLen * blocks) / 64);
   for (let s = 0; s < stripes; s++) accumulate512(blocks * blockLen + s * 64, s * 8);
   accumulate512(len - 64, secretSize - 64 - 7);
   let result = mul(BigInt(len), PRIME64_1);
-  for (let i = 0; i < 4; i++) result = (result + fold(acc[2 * i] ^ r64(SECRET, 11 + 16 * i), acc[2 * i + 1] ^ r64(SECRET, 11 + 16 * i + 8))) & M64;
+  for (let i = 0; i < 4; i++) result = (result + fold(get(2 * i) ^ r64(SECRET, 11 + 16 * i), get(2 * i + 1) ^ r64(SECRET, 11 + 16 * i + 8))) & M64;
   return avalanche(result);
 }
 
