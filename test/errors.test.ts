@@ -157,6 +157,12 @@ describe('errors and warnings match wasm-ld 22', () => {
     expect((await same([...NE, 'garbage.o'])).code).toBe(1);
     expect((await same([...NE, 'def.o', '-z', 'unknown-z'])).code).toBe(0);
   });
+  it('-Bsymbolic and --experimental-pic in a static link: a warning, and the same module', async () => {
+    expect((await same([...NE, 'def.o', '--export=foo', '-Bsymbolic'])).messages).toEqual(['warning: -Bsymbolic is only meaningful when combined with -shared']);
+    expect((await same([...NE, 'def.o', '--export=foo', '-Bsymbolic', '--fatal-warnings'])).code).toBe(1);
+    expect((await same([...NE, 'def.o', '--export=foo', '--experimental-pic'])).code).toBe(0);
+    expect((await same([...NE, 'def.o', '-Bsymbolic', '--import-table', '--export-table'])).code).toBe(1);
+  });
   it('function tables: reference-types objects, MVP objects, table flags', async () => {
     for (const flags of [[], ['--import-table'], ['--export-table'], ['--growable-table', '--table-base=7'], ['--export-table', '--import-table']])
       await same([...NE, 'fptr.o', ...flags]);

@@ -35,6 +35,8 @@ export interface LinkOptions {
   mapFile: string;
   /** --build-id. */
   buildId: BuildId;
+  /** -Bsymbolic (meaningful only with -shared, which weld does not do: a warning). */
+  bsymbolic: boolean;
   optimize: number;
   gcSections: boolean;
   printGcSections: boolean;
@@ -86,9 +88,7 @@ const UNSUPPORTED: Record<string, string> = {
   shared: '-shared',
   pie: '-pie',
   shared_memory: '--shared-memory',
-  Bsymbolic: '-Bsymbolic',
   reproduce: '--reproduce',
-  experimental_pic: '--experimental-pic',
 };
 
 /** --build-id: which id the `build_id` section carries (lld getBuildId, parseHex). */
@@ -308,6 +308,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     cacheDir: value('cache_dir'),
     dumpPlan: value('dump_plan'),
     buildId: NO_BUILD_ID,
+    bsymbolic: has('Bsymbolic'),
     argv,
   };
 
@@ -369,6 +370,8 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
 export function checkOptions(o: LinkOptions, diag: Diagnostics): void {
   if (!o.output) diag.error('no output file specified');
   if (o.importTable && o.exportTable) diag.error('--import-table and --export-table may not be used together');
+  // -shared is refused above, so -Bsymbolic never means anything here; lld says so and links on.
+  if (o.bsymbolic) diag.warn('-Bsymbolic is only meaningful when combined with -shared');
 }
 
 /** strtoull-like parse with base autodetection (0x.., 0..), as llvm::to_integer(s, v, 0). */
