@@ -1,13 +1,14 @@
 // One link, end to end: argv -> options -> inputs -> symbols -> GC -> layout -> plan -> bytes.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 import { Diagnostics, InputError, LinkError, StopLink, type Diagnostic } from './diag.js';
 import { checkOptions, parseOptions, type LinkOptions } from './options/index.js';
 import { helpText } from './options/table.js';
 import type { FileSystem } from './options/rsp.js';
 import type { RelocDecoder } from './input/object.js';
 import { fillBuildId } from './output/buildid.js';
+import { relativeToRoot, TarWriter } from './output/reproduce.js';
 import { InputLoader, oneShotCache, type InputCache } from './input/index.js';
 import { Context } from './resolve/context.js';
 import { resolve } from './resolve/index.js';
@@ -176,6 +177,20 @@ class LinkRun {
   }
 }
 
+/** --reproduce: response.txt, version.txt and every file read, in one tar. */
+function writeReproduce(r: { given: string; path: string; response: string }, read: readonly { path: string; bytes: Uint8Array }[], cwd: string, diag: Diagnostics): void {
+  const tar = new TarWriter(r.path);
+  const enc = new TextEncoder();
+  tar.append('response.txt', enc.encode(r.response));
+  tar.append('version.txt', enc.encode(`weld ${WELD_VERSION} (compatible with ${LLD_COMPAT})\n`));
+  for (const f of read) tar.append(relativeToRoot(f.path, cwd), f.bytes);
+  try {
+    writeAtomic(r.path, tar.finish(), 0o644);
+  } catch (e) {
+    diag.error(`--reproduce: cannot open ${r.given}: ${errnoMessage(e)}`);
+  }
+}
+
 /** WELD_PARITY=1: the backend that all of this link's native work is checked against. */
 function parityOther(backend: Backend): Backend | null {
   if (process.env.WELD_PARITY !== '1') return null;
@@ -292,15 +307,27 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   const cache = req.cache ?? oneShotCache();
   const backend = withParity(req.backend ?? selectBackend());
   const loader = new InputLoader(config, req.cwd, fs, diag, cache, relocDecoder(backend));
-  loader.createFiles();
-  diag.checkpoint();
-  if (req.requireOutput !== false || config.output) checkOptions(config, diag);
-  else if (config.importTable && config.exportTable) diag.error('--import-table and --export-table may not be used together');
-  diag.checkpoint();
-  if (config.allowUndefinedFile) loader.readImportFile(config.allowUndefinedFile);
+  // lld opens the tar before reading anything: a tar it cannot create is reported first.
+  let repro = config.reproduce;
+  if (repro && checkWritable(repro.path, fs)) {
+    diag.error(`--reproduce: cannot open ${repro.given}`);
+    repro = null;
+  }
+  try {
+    loader.createFiles();
+    diag.checkpoint();
+    if (req.requireOutput !== false || config.output) checkOptions(config, diag);
+    else if (config.importTable && config.exportTable) diag.error('--import-table and --export-table may not be used together');
+    diag.checkpoint();
+    if (config.allowUndefinedFile) loader.readImportFile(config.allowUndefinedFile);
+  } finally {
+    // As lld, the tar holds what was read even when reading failed.
+    if (repro) writeReproduce(repro, loader.read, req.cwd, diag);
+  }
 
   // `-o -` is standard output (LLVM's "-" path): the CLI writes the bytes there, the API returns them.
-  const outPath = config.output && config.output !== '-' ? (isAbsolute(config.output) ? config.output : join(req.cwd, config.output)) : '';
+  // Not normalized: like lld's open(), "out/../o.wasm" needs the directory "out" to exist.
+  const outPath = config.output && config.output !== '-' ? (isAbsolute(config.output) ? config.output : req.cwd.replace(/[\\/]+$/, '') + sep + config.output) : '';
   if (outPath) {
     const why = checkWritable(outPath, fs);
     if (why) diag.error(`cannot open output file ${config.output}: ${why}`);

@@ -59,7 +59,8 @@ export function socketPath(): string | null {
   let key = `${process.version}\0${process.execPath}\0${__filename}\0${build}\0`;
   // Settings that change what a link does select their own resident process.
   for (const name of Object.keys(process.env).sort())
-    if (name.startsWith('WELD_') && !name.startsWith('WELD_DAEMON')) key += `${name}=${process.env[name]}\0`;
+    // LLD_REPRODUCE too: links read it from the resident process's environment.
+    if ((name.startsWith('WELD_') && !name.startsWith('WELD_DAEMON')) || name === 'LLD_REPRODUCE') key += `${name}=${process.env[name]}\0`;
   return join(dir, `${fnv(key)}.sock`);
 }
 

@@ -1,6 +1,8 @@
 // argv (wasm-ld syntax) -> LinkOptions, with wasm-ld's defaults, validation and messages.
 
+import { isAbsolute, join } from 'node:path';
 import type { Diagnostics } from '../diag.js';
+import { responseFile } from '../output/reproduce.js';
 import { parseOne, type ParsedArg } from './table.js';
 import { expandResponseFiles, type FileSystem } from './rsp.js';
 
@@ -37,6 +39,8 @@ export interface LinkOptions {
   buildId: BuildId;
   /** -Bsymbolic (meaningful only with -shared, which weld does not do: a warning). */
   bsymbolic: boolean;
+  /** --reproduce / LLD_REPRODUCE: the tar to write, and its response.txt. */
+  reproduce: { given: string; path: string; response: string } | null;
   optimize: number;
   gcSections: boolean;
   printGcSections: boolean;
@@ -88,7 +92,6 @@ const UNSUPPORTED: Record<string, string> = {
   shared: '-shared',
   pie: '-pie',
   shared_memory: '--shared-memory',
-  reproduce: '--reproduce',
 };
 
 /** --build-id: which id the `build_id` section carries (lld getBuildId, parseHex). */
@@ -309,6 +312,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     dumpPlan: value('dump_plan'),
     buildId: NO_BUILD_ID,
     bsymbolic: has('Bsymbolic'),
+    reproduce: null,
     argv,
   };
 
@@ -330,6 +334,9 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     o.unresolvedSymbols = 'ignore';
   }
   o.buildId = buildIdOption(lastOf(args, 'build_id', 'build_id_eq'), diag);
+  // lld getReproduceOption: the option, else LLD_REPRODUCE.
+  const repro = has('reproduce') ? value('reproduce') : process.env.LLD_REPRODUCE || '';
+  if (repro) o.reproduce = { given: repro, path: isAbsolute(repro) ? repro : join(cwd, repro), response: responseFile(args, cwd) };
   // setConfigs: defaults that depend on other options.
   if (!o.tableBase) o.tableBase = 1;
   if (!o.globalBase && !o.stackFirst) o.globalBase = 1024;

@@ -176,6 +176,25 @@ JJ('dump_plan', 'dump-plan=', 'Write the link\'s WritePlan to a file (weld)');
 
 export const OPTIONS: readonly OptSpec[] = specs;
 
+/** Each id's own option (its first definition; later ones are aliases, as in Options.td). */
+const canonical = new Map<string, OptSpec>();
+for (const spec of specs) if (!canonical.has(spec.id)) canonical.set(spec.id, spec);
+
+/**
+ * lld toString(Arg): an argument as LLVM prints it, under its unaliased option's spelling
+ * (`--export=f` and `--export f` both print as `--export f`, `-e f` as `--entry f`).
+ */
+export function renderArg(a: ParsedArg): string {
+  const spec = canonical.get(a.id);
+  if (!spec) return [a.spelling, ...a.values].join(' ');
+  const k = spec.prefixes[0] + spec.name;
+  if (a.values.length === 0) return k;
+  // Only joined options render joined; comma-joined ones come out space-separated after a
+  // space (`--features= a b`), as lld writes them.
+  const v = a.values.join(' ');
+  return spec.kind === 'joined' ? k + v : `${k} ${v}`;
+}
+
 /** Candidate (prefix+name) spellings, longest first: the order OptTable effectively tries them. */
 const candidates: { spelling: string; spec: OptSpec }[] = [];
 for (const spec of specs) for (const p of spec.prefixes) candidates.push({ spelling: p + spec.name, spec });
