@@ -35,12 +35,12 @@ export class TarWriter {
   private readonly parts: Uint8Array[] = [];
   private readonly seen = new Set<string>();
   private readonly enc = new TextEncoder();
+  /** The top directory: `tarPath`'s stem (TarWriter::create(path, stem(path))). */
+  private readonly base: string;
 
-  /** `tarPath`'s stem names the top directory (TarWriter::create(path, stem(path))). */
   constructor(tarPath: string) {
     this.base = basename(tarPath, extname(tarPath));
   }
-  private readonly base: string;
 
   append(path: string, data: Uint8Array): void {
     const full = `${this.base}/${path}`;

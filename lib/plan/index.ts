@@ -165,6 +165,20 @@ function checkPieceOffsets(f: ObjFile, mode: Uint8Array): void {
 }
 
 /** The value table of one file's symbols (ObjFile::calcNewValue, per symbol and slot). */
+/** One slot of a symbol's plan values (no closure per symbol: this runs for every symbol). */
+function put(value: Float64Array, mode: Uint8Array, at: number, v: number, m: number): void {
+  value[at] = v;
+  mode[at] = m;
+}
+
+/** All SLOTS (4) modes of a symbol. */
+function fill4(mode: Uint8Array, k: number, m: number): void {
+  mode[k] = m;
+  mode[k + 1] = m;
+  mode[k + 2] = m;
+  mode[k + 3] = m;
+}
+
 function planFile(ctx: Context, f: ObjFile): P.PlanFile {
   const d = f.data;
   const n = f.symbols.length;
@@ -175,49 +189,45 @@ function planFile(ctx: Context, f: ObjFile): P.PlanFile {
     const s = f.symbols[i];
     const k = i * P.SLOTS;
     if (!s) {
-      mode.fill(P.MODE_ZERO, k, k + P.SLOTS);
+      fill4(mode, k, P.MODE_ZERO);
       continue;
     }
     if (s.kind !== SectionKind && !s.isLive()) {
-      mode.fill(P.MODE_DEAD, k, k + P.SLOTS);
+      fill4(mode, k, P.MODE_DEAD);
       continue;
     }
-    const set = (slot: number, v: number, m = P.MODE_VALUE) => {
-      value[k + slot] = v;
-      mode[k + slot] = m;
-    };
-    mode.fill(P.MODE_ZERO, k, k + P.SLOTS);
-    if (s.gotIndex >= 0) set(P.SLOT_GLOBAL, s.gotIndex);
+    fill4(mode, k, P.MODE_ZERO);
+    if (s.gotIndex >= 0) put(value, mode, k + P.SLOT_GLOBAL, s.gotIndex, P.MODE_VALUE);
     switch (s.kind) {
       case DefinedFunction:
       case UndefinedFunction: {
         const fi = s.kind === UndefinedFunction && !s.stubFunction ? s.functionIndex : s.getFunctionIndex();
-        if (fi >= 0) set(P.SLOT_PRIMARY, fi);
-        if (s.hasTableIndex()) set(P.SLOT_TABLE, s.getTableIndex());
-        if (s.kind === UndefinedFunction) set(P.SLOT_FUNC_OFFSET, 0, P.MODE_DEAD);
+        if (fi >= 0) put(value, mode, k + P.SLOT_PRIMARY, fi, P.MODE_VALUE);
+        if (s.hasTableIndex()) put(value, mode, k + P.SLOT_TABLE, s.getTableIndex(), P.MODE_VALUE);
+        if (s.kind === UndefinedFunction) put(value, mode, k + P.SLOT_FUNC_OFFSET, 0, P.MODE_DEAD);
         else {
           const fn = s.chunk!;
-          set(P.SLOT_FUNC_OFFSET, fn.offsetInSection(fn.file ? fn.codeOffset : 0));
+          put(value, mode, k + P.SLOT_FUNC_OFFSET, fn.offsetInSection(fn.file ? fn.codeOffset : 0), P.MODE_VALUE);
         }
         break;
       }
       case DefinedData:
-        set(P.SLOT_PRIMARY, s.getVA());
+        put(value, mode, k + P.SLOT_PRIMARY, s.getVA(), P.MODE_VALUE);
         break;
       case UndefinedData:
       case LazyKind:
         break;
       case DefinedGlobal:
       case UndefinedGlobal:
-        set(P.SLOT_GLOBAL, s.getGlobalIndex());
+        put(value, mode, k + P.SLOT_GLOBAL, s.getGlobalIndex(), P.MODE_VALUE);
         break;
       case DefinedTag:
       case UndefinedTag:
-        set(P.SLOT_PRIMARY, s.getTagIndex());
+        put(value, mode, k + P.SLOT_PRIMARY, s.getTagIndex(), P.MODE_VALUE);
         break;
       case DefinedTable:
       case UndefinedTable:
-        set(P.SLOT_PRIMARY, s.getTableNumber());
+        put(value, mode, k + P.SLOT_PRIMARY, s.getTableNumber(), P.MODE_VALUE);
         break;
       case SectionKind: {
         const c = s.chunk;
@@ -227,9 +237,9 @@ function planFile(ctx: Context, f: ObjFile): P.PlanFile {
           const base = c.outSecOff + c.parent.outputSegmentOffset;
           const out = new Float64Array(c.pieceOut!.length);
           for (let j = 0; j < out.length; j++) out[j] = base + c.pieceOut![j];
-          set(P.SLOT_PRIMARY, pieces.length, P.MODE_PIECES);
+          put(value, mode, k + P.SLOT_PRIMARY, pieces.length, P.MODE_PIECES);
           pieces.push({ inputStart: c.pieceIn!, outputStart: out });
-        } else set(P.SLOT_PRIMARY, c.offsetInSection(0));
+        } else put(value, mode, k + P.SLOT_PRIMARY, c.offsetInSection(0), P.MODE_VALUE);
         break;
       }
     }
