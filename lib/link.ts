@@ -8,6 +8,8 @@ import { helpText } from './options/table.js';
 import type { FileSystem } from './options/rsp.js';
 import type { RelocDecoder } from './input/object.js';
 import { fillBuildId } from './output/buildid.js';
+import { compressRelocations, type CompressedLayout } from './output/compress.js';
+import type { Layout } from './layout/types.js';
 import { relativeToRoot, TarWriter } from './output/reproduce.js';
 import { InputLoader, oneShotCache, type InputCache } from './input/index.js';
 import { Context } from './resolve/context.js';
@@ -115,7 +117,7 @@ function checkWritable(path: string, fs: FileSystem): string | null {
 }
 
 /** What a link needs after planning: execute the plan, then `finish` writes the output. */
-type Stages = { done: Uint8Array; cached: boolean } | { plan: WritePlan; backend: Backend; finish: (bytes: Uint8Array) => void };
+type Stages = { done: Uint8Array; cached: boolean } | { plan: WritePlan; backend: Backend; finish: (bytes: Uint8Array) => Uint8Array };
 
 class LinkRun {
   readonly diag = new Diagnostics();
@@ -265,8 +267,7 @@ function checkParity(plan: WritePlan, backend: Backend, bytes: Uint8Array): void
 /** Everything after the plan is executed: the parity check, the output, the result. */
 function complete(run: LinkRun, st: Exclude<Stages, { done: Uint8Array }>, bytes: Uint8Array): LinkResult {
   checkParity(st.plan, st.backend, bytes);
-  st.finish(bytes);
-  return run.result(bytes);
+  return run.result(st.finish(bytes));
 }
 
 export function runLink(req: LinkRequest): LinkResult {
@@ -367,9 +368,10 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   const layout = writer.run();
   diag.checkpoint();
   mark('layout');
-  if (config.mapFile) {
+  const writeMap = (l: Layout, fnPos?: CompressedLayout['functions']) => {
+    if (!config.mapFile) return;
     const r = writer.result;
-    const text = mapFileText(ctx, layout, r.segments, r.inputGlobals);
+    const text = mapFileText(ctx, l, r.segments, r.inputGlobals, fnPos);
     if (config.mapFile === '-') for (const line of text.slice(0, -1).split('\n')) diag.message(line);
     else {
       try {
@@ -379,13 +381,21 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
       }
     }
     diag.checkpoint();
-  }
+  };
+  // With --compress-relocations the map describes the compressed module, written after it.
+  if (!config.compressRelocations) writeMap(layout);
   const plan = buildPlan(ctx, layout);
   req.onPlan?.(plan);
   if (config.dumpPlan) writeAtomic(isAbsolute(config.dumpPlan) ? config.dumpPlan : join(req.cwd, config.dumpPlan), dumpPlan(plan), 0o644);
   mark('plan');
-  const finish = (bytes: Uint8Array) => {
+  const finish = (executed: Uint8Array): Uint8Array => {
     mark('execute');
+    let bytes = executed;
+    if (config.compressRelocations) {
+      const c = compressRelocations(executed, layout, plan);
+      bytes = c.bytes;
+      writeMap(c.layout.layout, c.layout.functions);
+    }
     fillBuildId(config.buildId, bytes);
     if (outPath) {
       try {
@@ -397,6 +407,7 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
     if (config.output === '-') req.onStdoutBytes?.(bytes);
     if (linkCache) linkCache.store(digest);
     mark('write');
+    return bytes;
   };
   return { plan, backend, finish };
 }

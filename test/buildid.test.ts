@@ -6,10 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LinkError } from '../lib/diag.js';
-import { runLink } from '../lib/link.js';
-import { compileToFiles, parseSections, wasmLdOutcome, type LinkOutcome } from './support/toolchain.js';
-import { expectSameLink } from './support/expect.js';
+import { compileToFiles, parseSections, type LinkOutcome } from './support/toolchain.js';
+import { expectSameLink, linkBoth } from './support/expect.js';
 
 let dir: string;
 
@@ -26,19 +24,8 @@ beforeAll(async () => {
   names.forEach((n, i) => writeFileSync(join(dir, n.replace(/\.c$/, '.o')), readFileSync(paths[i])));
 }, 180_000);
 
-/** Links `args` with both linkers (each to out.wasm in `dir`). */
 async function both(args: string[]): Promise<{ lld: LinkOutcome; weld: LinkOutcome }> {
-  const argv = ['--no-entry', ...args, '-o', 'out.wasm'];
-  const lld = await wasmLdOutcome(argv, dir);
-  let weld: LinkOutcome;
-  try {
-    const w = runLink({ argv, cwd: dir, requireOutput: true });
-    weld = { code: 0, messages: w.diagnostics.map((d) => `${d.severity}: ${d.message}`), bytes: w.bytes };
-  } catch (e) {
-    if (!(e instanceof LinkError)) throw e;
-    weld = { code: 1, messages: e.diagnostics.map((d) => `${d.severity}: ${d.message}`) };
-  }
-  return { lld, weld };
+  return linkBoth(['--no-entry', ...args, '-o', 'out.wasm'], dir);
 }
 
 /** The build_id section's payload: varuint32 length, then the id. */

@@ -6,10 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LinkError } from '../lib/diag.js';
 import { runLink } from '../lib/link.js';
-import { compileToFiles, wasmLd, wasmLdOutcome, type LinkOutcome } from './support/toolchain.js';
-import { expectSameLink } from './support/expect.js';
+import { compileToFiles, wasmLd, type LinkOutcome } from './support/toolchain.js';
+import { expectSameLink, linkBoth } from './support/expect.js';
 
 let dir: string;
 const obj: Record<string, string> = {};
@@ -36,17 +35,7 @@ const SOURCES: Record<string, string> = {
 
 
 async function both(args: string[]): Promise<{ lld: LinkOutcome; weld: LinkOutcome }> {
-  const full = [...args, '-o', 'out.wasm'];
-  const lld = await wasmLdOutcome(full, dir);
-  let weld: LinkOutcome;
-  try {
-    const w = runLink({ argv: full, cwd: dir, requireOutput: true });
-    weld = { code: 0, messages: w.diagnostics.map((d) => `${d.severity}: ${d.message}`), bytes: w.bytes };
-  } catch (e) {
-    if (!(e instanceof LinkError)) throw e;
-    weld = { code: 1, messages: e.diagnostics.map((d) => `${d.severity}: ${d.message}`) };
-  }
-  return { lld, weld };
+  return linkBoth([...args, '-o', 'out.wasm'], dir);
 }
 
 async function same(args: string[]): Promise<LinkOutcome> {

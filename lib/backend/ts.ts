@@ -76,6 +76,46 @@ function mapPieces(pieces: P.PlanPieces, addend: number): number {
 }
 
 /** Executes a plan into a new buffer. */
+/**
+ * The value relocation `r` of file `f` writes (before its encoding truncates it), in chunk `c`
+ * at `rel` bytes into the chunk. Also used by --compress-relocations, which re-encodes it. Kept
+ * small, with the errors in badRelocation, so V8 inlines it into the executor's loop.
+ */
+export function relocValue(f: P.PlanFile, r: number, c: number, nsym: number, tomb: number, chunkVA: number, rel: number, tableBase: number): number {
+  const type = f.relocType[r];
+  const idx = f.relocIndex[r];
+  const slot = P.RELOC_SLOT[type];
+  if (slot < 0) return idx < f.typeMap.length ? f.typeMap[idx] : badRelocation(f, r, c, nsym);
+  if (idx >= nsym) return badRelocation(f, r, c, nsym);
+  const k = idx * P.SLOTS + slot;
+  const mode = f.symMode[k];
+  const addend = f.relocAddend[r];
+  if (mode === P.MODE_VALUE) {
+    const v = f.symValue[k] + addend;
+    if (type === 12 || type === 24) return v - tableBase;
+    return type === 23 ? v - (chunkVA + rel) : v;
+  }
+  if (mode === P.MODE_ZERO) return 0;
+  if (mode === P.MODE_DEAD) return tomb !== 0 ? tomb : addend;
+  if (mode === P.MODE_PIECES) {
+    const pi = f.symValue[k];
+    return pi >= 0 && pi < f.pieces.length ? mapPieces(f.pieces[pi], addend) : badRelocation(f, r, c, nsym);
+  }
+  return badRelocation(f, r, c, nsym);
+}
+
+/** relocValue's errors, in its order of checks. */
+function badRelocation(f: P.PlanFile, r: number, c: number, nsym: number): never {
+  const idx = f.relocIndex[r];
+  const slot = P.RELOC_SLOT[f.relocType[r]];
+  if (slot < 0) throw new PlanError(`chunk ${c}: relocation ${r} type index ${idx} out of range`);
+  if (idx >= nsym) throw new PlanError(`chunk ${c}: relocation ${r} symbol ${idx} out of range`);
+  const k = idx * P.SLOTS + slot;
+  const mode = f.symMode[k];
+  if (mode === P.MODE_PIECES) throw new PlanError(`chunk ${c}: relocation ${r} pieces ${f.symValue[k]} out of range`);
+  throw new PlanError(`chunk ${c}: relocation ${r} has invalid mode ${mode}`);
+}
+
 export function executeTs(plan: P.WritePlan): Uint8Array {
   if (plan.version !== P.PLAN_VERSION) throw new PlanError(`version ${plan.version}, expected ${P.PLAN_VERSION}`);
   const size = plan.size;
@@ -121,29 +161,7 @@ export function executeTs(plan: P.WritePlan): Uint8Array {
       const enc = P.RELOC_ENCODING[type];
       const width = P.ENCODING_WIDTH[enc];
       if (off < inputOffset || rel + width > len) throw new PlanError(`chunk ${c}: relocation ${r} at ${off} is outside the chunk`);
-      const idx = f.relocIndex[r];
-      const addend = f.relocAddend[r];
-      const slot = P.RELOC_SLOT[type];
-      let v: number;
-      if (slot < 0) {
-        if (idx >= f.typeMap.length) throw new PlanError(`chunk ${c}: relocation ${r} type index ${idx} out of range`);
-        v = f.typeMap[idx];
-      } else {
-        if (idx >= nsym) throw new PlanError(`chunk ${c}: relocation ${r} symbol ${idx} out of range`);
-        const k = idx * P.SLOTS + slot;
-        const mode = f.symMode[k];
-        if (mode === P.MODE_VALUE) {
-          v = f.symValue[k] + addend;
-          if (type === 12 || type === 24) v -= tableBase;
-          else if (type === 23) v -= chunkVA + rel;
-        } else if (mode === P.MODE_ZERO) v = 0;
-        else if (mode === P.MODE_DEAD) v = tomb !== 0 ? tomb : addend;
-        else if (mode === P.MODE_PIECES) {
-          const pi = f.symValue[k];
-          if (!(pi >= 0 && pi < f.pieces.length)) throw new PlanError(`chunk ${c}: relocation ${r} pieces ${pi} out of range`);
-          v = mapPieces(f.pieces[pi], addend);
-        } else throw new PlanError(`chunk ${c}: relocation ${r} has invalid mode ${mode}`);
-      }
+      const v = relocValue(f, r, c, nsym, tomb, chunkVA, rel, tableBase);
       const p = dst + rel;
       switch (enc) {
         case P.ENC_ULEB5:

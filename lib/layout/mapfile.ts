@@ -16,7 +16,14 @@ function header(vma: number, lma: number, size: number): string {
   return vma < 0 ? `       - ${hex8(lma)} ${hex8(size)} ` : `${hex8(vma)} ${hex8(lma)} ${hex8(size)} `;
 }
 
-export function mapFileText(ctx: Context, layout: Layout, segments: OutputSegment[], inputGlobals: InputElement[]): string {
+/** `fnPos`: where --compress-relocations moved each function (offset in the code contents, size). */
+export function mapFileText(
+  ctx: Context,
+  layout: Layout,
+  segments: OutputSegment[],
+  inputGlobals: InputElement[],
+  fnPos?: Map<InputChunk, { outSecOff: number; size: number }>,
+): string {
   // Symbols defined by each chunk, in file order.
   const byChunk = new Map<InputChunk, Symbol[]>();
   for (const file of ctx.objectFiles)
@@ -31,14 +38,15 @@ export function mapFileText(ctx: Context, layout: Layout, segments: OutputSegmen
   const lines = ['    Addr      Off     Size Out     In      Symbol'];
   const symLine = (s: Symbol, sectionOffset: number) => {
     const c = s.getChunk()!;
-    let off = sectionOffset + c.outSecOff;
+    const moved = fnPos?.get(c);
+    let off = sectionOffset + (moved ? moved.outSecOff : c.outSecOff);
     let vma = -1;
     let size = 0;
     if (s.kind === DefinedData) {
       vma = s.getVA();
       size = s.size;
       off += s.value;
-    } else if (s.kind === DefinedFunction) size = c.size;
+    } else if (s.kind === DefinedFunction) size = moved ? moved.size : c.size;
     lines.push(header(vma, off, size) + ' '.repeat(16) + demangleName(ctx, s.name));
   };
   for (const sec of layout.sections) {
@@ -47,7 +55,8 @@ export function mapFileText(ctx: Context, layout: Layout, segments: OutputSegmen
     lines.push(header(-1, sec.offset, size) + name);
     if (sec.kind === 'code') {
       for (const fn of sec.functions) {
-        lines.push(header(-1, sec.offset + fn.outSecOff, fn.size) + ' '.repeat(8) + `${fileName(fn.file)}:(${fn.name})`);
+        const moved = fnPos?.get(fn);
+        lines.push(header(-1, sec.offset + (moved ? moved.outSecOff : fn.outSecOff), moved ? moved.size : fn.size) + ' '.repeat(8) + `${fileName(fn.file)}:(${fn.name})`);
         for (const s of byChunk.get(fn) ?? []) symLine(s, sec.offset);
       }
     } else if (sec.kind === 'data') {

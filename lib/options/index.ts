@@ -37,6 +37,8 @@ export interface LinkOptions {
   mapFile: string;
   /** --build-id. */
   buildId: BuildId;
+  /** --compress-relocations (needs --strip-debug or --strip-all). */
+  compressRelocations: boolean;
   /** -Bsymbolic (meaningful only with -shared, which weld does not do: a warning). */
   bsymbolic: boolean;
   /** --reproduce / LLD_REPRODUCE: the tar to write, and its response.txt. */
@@ -88,7 +90,6 @@ export interface LinkOptions {
 const UNSUPPORTED: Record<string, string> = {
   relocatable: '-r/--relocatable',
   emit_relocs: '--emit-relocs',
-  compress_relocations: '--compress-relocations',
   shared: '-shared',
   pie: '-pie',
   shared_memory: '--shared-memory',
@@ -312,6 +313,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     dumpPlan: value('dump_plan'),
     buildId: NO_BUILD_ID,
     bsymbolic: has('Bsymbolic'),
+    compressRelocations: has('compress_relocations'),
     reproduce: null,
     argv,
   };
@@ -375,6 +377,8 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
 
 /** checkOptions: combinations wasm-ld refuses, checked once the inputs are known. */
 export function checkOptions(o: LinkOptions, diag: Diagnostics): void {
+  if (o.compressRelocations && !o.stripDebug && !o.stripAll)
+    diag.error('--compress-relocations is incompatible with output debug information. Please pass --strip-debug or --strip-all');
   if (!o.output) diag.error('no output file specified');
   if (o.importTable && o.exportTable) diag.error('--import-table and --export-table may not be used together');
   // -shared is refused above, so -Bsymbolic never means anything here; lld says so and links on.

@@ -48,6 +48,16 @@ export class ByteWriter {
     return this;
   }
 
+  /** Minimal unsigned LEB128 of a value beyond 2^53. */
+  ulebBig(v: bigint): this {
+    for (;;) {
+      const byte = Number(v & 0x7fn);
+      v >>= 7n;
+      this.u8(v === 0n ? byte : byte | 0x80);
+      if (v === 0n) return this;
+    }
+  }
+
   /** Minimal signed LEB128 of an int64 beyond 2^53 (LLVM writeSleb128). */
   slebBig(v: bigint): this {
     for (;;) {
