@@ -6,38 +6,10 @@
 // sections are stripped, which the option requires.
 
 import { relocValue } from '../backend/ts.js';
-import * as W from '../input/wasm.js';
 import type { Layout, OutSection } from '../layout/types.js';
 import * as P from '../plan/types.js';
 import type { InputChunk } from '../resolve/model.js';
 import { ByteWriter } from '../util/writer.js';
-
-/** How a relocation site is re-encoded: an unsigned or signed LEB, or kept (fixed-width). */
-function lebKind(type: number): 'u' | 's' | null {
-  switch (type) {
-    case W.R_TYPE_INDEX_LEB:
-    case W.R_FUNCTION_INDEX_LEB:
-    case W.R_GLOBAL_INDEX_LEB:
-    case W.R_TAG_INDEX_LEB:
-    case W.R_MEMORY_ADDR_LEB:
-    case W.R_MEMORY_ADDR_LEB64:
-    case W.R_TABLE_NUMBER_LEB:
-      return 'u';
-    case W.R_TABLE_INDEX_SLEB:
-    case W.R_TABLE_INDEX_SLEB64:
-    case W.R_TABLE_INDEX_REL_SLEB64:
-    case W.R_MEMORY_ADDR_SLEB:
-    case W.R_MEMORY_ADDR_SLEB64:
-    case W.R_MEMORY_ADDR_REL_SLEB:
-    case W.R_MEMORY_ADDR_REL_SLEB64:
-    case W.R_MEMORY_ADDR_TLS_SLEB:
-    case W.R_MEMORY_ADDR_TLS_SLEB64:
-    case W.R_TABLE_INDEX_REL_SLEB:
-      return 's';
-    default:
-      return null;
-  }
-}
 
 /** Where each function went, for --Map after compression. */
 export interface CompressedLayout {
@@ -79,17 +51,17 @@ export function compressRelocations(module: Uint8Array, layout: Layout, plan: P.
     const end = start + fn.size;
     const fnBody = new ByteWriter(fn.size);
     for (let r = plan.chunks[row + P.C_RELOC_START]; r < plan.chunks[row + P.C_RELOC_END]; r++) {
-      const type = pf.relocType[r];
-      const kind = lebKind(type);
-      if (!kind) continue;
+      const enc = P.RELOC_ENCODING[pf.relocType[r]];
+      // Fixed-width sites (I32, I64) stay as they are.
+      if (enc === P.ENC_I32 || enc === P.ENC_I64) continue;
       const rel = pf.relocOffset[r] - inputOffset;
       const v = relocValue(pf, r, c, nsym, plan.chunkTombstone[c], plan.chunkVA[c], rel, plan.tableBase);
       fnBody.bytes(module.subarray(p, start + rel));
       // lld writeCompressedReloc: the uint64 value, as an unsigned or a signed (int64) LEB.
       const big = BigInt(Math.trunc(v));
-      if (kind === 'u') fnBody.ulebBig(BigInt.asUintN(64, big));
+      if (enc === P.ENC_ULEB5 || enc === P.ENC_ULEB10) fnBody.ulebBig(BigInt.asUintN(64, big));
       else fnBody.slebBig(BigInt.asIntN(64, big));
-      p = start + rel + W.RELOC_WIDTH[type];
+      p = start + rel + P.ENCODING_WIDTH[enc];
     }
     fnBody.bytes(module.subarray(p, end));
     const bytes = fnBody.finish();
