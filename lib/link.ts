@@ -117,7 +117,9 @@ function checkWritable(path: string, fs: FileSystem): string | null {
 }
 
 /** What a link needs after planning: execute the plan, then `finish` writes the output. */
-type Stages = { done: Uint8Array; cached: boolean } | { plan: WritePlan; backend: Backend; finish: (bytes: Uint8Array) => Uint8Array };
+type Stages =
+  | { done: Uint8Array; cached: boolean }
+  | { plan: WritePlan; backend: Backend; parity: Backend | null; finish: (bytes: Uint8Array) => Uint8Array };
 
 class LinkRun {
   readonly diag = new Diagnostics();
@@ -209,8 +211,7 @@ function parityOther(backend: Backend): Backend | null {
  * WELD_PARITY=1: every kernel call of the layout also runs on the other backend and must give the
  * same result; checkParity does the same for the plan. The test suite runs this way.
  */
-function withParity(backend: Backend): Backend {
-  const other = parityOther(backend);
+function withParity(backend: Backend, other: Backend | null): Backend {
   if (!other) return backend;
   const mergeStrings: MergeStrings = (buffers, ranges, alignLog2) => {
     const ours = backend.mergeStrings(buffers, ranges, alignLog2);
@@ -228,8 +229,7 @@ function withParity(backend: Backend): Backend {
 }
 
 /** The backend's relocation fast path; under WELD_PARITY=1 the native one, checked against the reference. */
-function relocDecoder(backend: Backend): RelocDecoder | undefined {
-  const other = parityOther(backend);
+function relocDecoder(backend: Backend, other: Backend | null): RelocDecoder | undefined {
   const native = backend.decodeRelocs ?? other?.decodeRelocs;
   if (!native) return undefined;
   return { decode: native, check: !!other };
@@ -251,8 +251,7 @@ function sameMerge(a: MergedStrings | number, b: MergedStrings | number): string
  * WELD_PARITY=1: every link also executes its plan on the other backend and fails if the bytes
  * differ, writing the plan to weld-parity-<pid>.plan for replay.
  */
-function checkParity(plan: WritePlan, backend: Backend, bytes: Uint8Array): void {
-  const other = parityOther(backend);
+function checkParity(plan: WritePlan, backend: Backend, other: Backend | null, bytes: Uint8Array): void {
   if (!other) return;
   const theirs = other.execute(plan);
   let i = 0;
@@ -266,7 +265,7 @@ function checkParity(plan: WritePlan, backend: Backend, bytes: Uint8Array): void
 
 /** Everything after the plan is executed: the parity check, the output, the result. */
 function complete(run: LinkRun, st: Exclude<Stages, { done: Uint8Array }>, bytes: Uint8Array): LinkResult {
-  checkParity(st.plan, st.backend, bytes);
+  checkParity(st.plan, st.backend, st.parity, bytes);
   return run.result(st.finish(bytes));
 }
 
@@ -306,8 +305,11 @@ function mark(stage: string): void {
 function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, diag: Diagnostics): Stages {
   mark('');
   const cache = req.cache ?? oneShotCache();
-  const backend = withParity(req.backend ?? selectBackend());
-  const loader = new InputLoader(config, req.cwd, fs, diag, cache, relocDecoder(backend));
+  const chosen = req.backend ?? selectBackend();
+  // WELD_PARITY=1: the backend everything native in this link is checked against.
+  const parity = parityOther(chosen);
+  const backend = withParity(chosen, parity);
+  const loader = new InputLoader(config, req.cwd, fs, diag, cache, relocDecoder(chosen, parity));
   // lld opens the tar before reading anything: a tar it cannot create is reported first.
   let repro = config.reproduce;
   if (repro && checkWritable(repro.path, fs)) {
@@ -409,5 +411,5 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
     mark('write');
     return bytes;
   };
-  return { plan, backend, finish };
+  return { plan, backend, parity, finish };
 }
