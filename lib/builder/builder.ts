@@ -970,17 +970,7 @@ export class ModuleBuilder {
         symMode[b + P.SLOT_PRIMARY] = P.MODE_VALUE;
       }
     }
-    const st = this.store;
-    return {
-      relocType: st.rType,
-      relocOffset: st.rOffset,
-      relocIndex: st.rTarget,
-      relocAddend: st.rAddend,
-      symValue,
-      symMode,
-      typeMap: L.typeMap,
-      pieces: [],
-    };
+    return this.store.planFile(symValue, symMode, L.typeMap);
   }
 
   /** Emits atom `s` (its body and relocations, straight from the store). */

@@ -168,16 +168,7 @@ export function writeObject(b: ModuleBuilder, opts: ObjectOptions = {}): Uint8Ar
   dataAtoms.forEach((d, i) => set(d, P.SLOT_PRIMARY, va[i]));
   for (let s = 0; s < n; s++) if (objGlobal[s] >= 0) set(s, P.SLOT_GLOBAL, objGlobal[s]);
   set(SYM_TABLE, P.SLOT_PRIMARY, 0);
-  const file: P.PlanFile = {
-    relocType: st.rType,
-    relocOffset: st.rOffset,
-    relocIndex: st.rTarget,
-    relocAddend: st.rAddend,
-    symValue,
-    symMode,
-    typeMap,
-    pieces: [],
-  };
+  const file = st.planFile(symValue, symMode, typeMap);
 
   const A = new Assembler((defined.length + dataAtoms.length) * 2 + 32, 4096 + (defined.length + dataAtoms.length) * 24);
   const arena = A.addBuffer(st.bytes);

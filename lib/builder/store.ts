@@ -6,6 +6,7 @@
 // Redefinitions append; the old range becomes garbage. When an append does not fit, the store
 // compacts (live ranges in symbol order) if at least half of it is garbage, else it grows.
 
+import type { PlanFile } from '../plan/types.js';
 import type { AtomRelocs } from './symbols.js';
 
 export class AtomStore {
@@ -28,6 +29,12 @@ export class AtomStore {
 
   /** Symbols [0, count) are scanned when compacting. */
   count = 0;
+
+  /** The plan's view of the atoms' relocations, with the given per-symbol values. */
+  planFile(symValue: Float64Array, symMode: Uint8Array, typeMap: Int32Array): PlanFile {
+    const relocs = { relocType: this.rType, relocOffset: this.rOffset, relocIndex: this.rTarget, relocAddend: this.rAddend };
+    return { ...relocs, symValue, symMode, typeMap, pieces: [] };
+  }
 
   growSymbols(cap: number): void {
     const off = new Float64Array(cap);
