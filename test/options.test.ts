@@ -61,9 +61,16 @@ describe('option syntax (LLVM OptTable rules)', () => {
 
   it('refuses flags weld does not implement yet, naming them', () => {
     expect(errors(parse(['-shared']).diag)).toEqual(['-shared is not supported by weld yet']);
-    expect(errors(parse(['--shared-memory']).diag)).toEqual(['--shared-memory is not supported by weld yet']);
+    expect(errors(parse(['-pie']).diag)).toEqual(['-pie is not supported by weld yet']);
     expect(errors(parse(['-r']).diag)).toEqual(['-r/--relocatable is not supported by weld yet']);
     expect(errors(parse(['-m', 'wasm64']).diag)).toEqual(['-m wasm64 is not supported by weld yet']);
+  });
+
+  it('--shared-memory is parsed, not refused', () => {
+    const { o, diag } = parse(['--shared-memory']);
+    expect(errors(diag)).toEqual([]);
+    expect(o.sharedMemory).toBe(true);
+    expect(parse(['a.o']).o.sharedMemory).toBe(false);
   });
 
   it('applies wasm-ld defaults: stack first, table base 1, exported memory', () => {

@@ -64,6 +64,9 @@ export const SEG_FLAG_STRINGS = 0x1;
 export const SEG_FLAG_TLS = 0x2;
 export const SEG_FLAG_RETAIN = 0x4;
 
+/** Data segment header flag: passive (copied in by memory.init, not at instantiation). */
+export const SEGMENT_IS_PASSIVE = 0x1;
+
 export const LINK_SEGMENT_INFO = 5;
 export const LINK_INIT_FUNCS = 6;
 export const LINK_COMDAT_INFO = 7;
@@ -80,6 +83,27 @@ export const OP_F32_CONST = 0x43;
 export const OP_F64_CONST = 0x44;
 export const OP_GLOBAL_GET = 0x23;
 export const OP_REF_NULL = 0xd0;
+export const OP_BLOCK = 0x02;
+export const OP_BR = 0x0c;
+export const OP_BR_TABLE = 0x0e;
+export const OP_CALL = 0x10;
+export const OP_DROP = 0x1a;
+export const OP_LOCAL_GET = 0x20;
+export const OP_GLOBAL_SET = 0x24;
+export const OP_I32_ADD = 0x6a;
+export const OP_I64_ADD = 0x7c;
+export const OP_I32_STORE = 0x36;
+export const OP_I64_STORE = 0x37;
+export const BLOCK_NORESULT = 0x40;
+export const OP_MISC_PREFIX = 0xfc;
+export const OP_MEMORY_INIT = 8;
+export const OP_DATA_DROP = 9;
+export const OP_MEMORY_FILL = 11;
+export const OP_ATOMICS_PREFIX = 0xfe;
+export const OP_ATOMIC_NOTIFY = 0x00;
+export const OP_I32_ATOMIC_WAIT = 0x01;
+export const OP_I32_ATOMIC_STORE = 0x17;
+export const OP_I32_RMW_CMPXCHG = 0x48;
 
 // Relocation types (WasmRelocs.def).
 export const R_FUNCTION_INDEX_LEB = 0;

@@ -1,6 +1,7 @@
 // Linear memory layout (lld Writer::layoutMemory): the stack, data segments, heap symbols and
 // the memory limits, with wasm-ld's validation messages.
 
+import * as W from '../input/wasm.js';
 import type { Context } from '../resolve/context.js';
 import { alignTo, type OutputSegment } from '../resolve/model.js';
 
@@ -60,12 +61,23 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
     seg.startVA = ptr;
     diag.log(`mem: ${seg.name.padEnd(15)} offset=${String(ptr).padEnd(8)} size=${String(seg.size).padEnd(8)} align=${seg.alignment}`);
     if (seg.isTLS) {
-      // Without shared memory __tls_base is an immutable global holding .tdata's address.
-      setGlobalPtr(ctx, s.tlsBase, ptr);
+      // Without shared memory __tls_base is an immutable global holding .tdata's address; with
+      // it, __wasm_init_memory and __wasm_init_tls set it at run time.
+      if (!cfg.sharedMemory) setGlobalPtr(ctx, s.tlsBase, ptr);
       setGlobalPtr(ctx, s.tlsSize, seg.size);
       setGlobalPtr(ctx, s.tlsAlign, 2 ** seg.alignment);
     }
     ptr += seg.size;
+  }
+
+  // Shared memory: every segment is passive, and the thread that wins this flag initializes them.
+  if (cfg.sharedMemory && segments.length) {
+    ptr = alignTo(ptr, 4);
+    s.initMemoryFlag = ctx.symtab.addSyntheticDataSymbol('__wasm_init_memory_flag', W.SYM_VISIBILITY_HIDDEN);
+    s.initMemoryFlag.markLive();
+    s.initMemoryFlag.value = ptr;
+    diag.log(`mem: ${'__wasm_init_memory_flag'.padEnd(15)} offset=${String(ptr).padEnd(8)} size=${'4'.padEnd(8)} align=4`);
+    ptr += 4;
   }
 
   if (s.dataEnd) s.dataEnd.value = ptr;
@@ -112,6 +124,8 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
   } else if (cfg.noGrowableMemory) {
     maxMemory = ptr;
   }
+  // Shared memories must declare a maximum.
+  if (cfg.sharedMemory && maxMemory === 0) maxMemory = ptr;
   const maxPages = maxMemory / PAGE_SIZE;
   if (maxMemory !== 0) diag.log(`mem: max pages   = ${maxPages}`);
   return { initialPages, maxPages: Math.floor(maxPages) };

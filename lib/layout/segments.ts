@@ -5,6 +5,7 @@ import { InputError } from '../diag.js';
 import type { Context } from '../resolve/context.js';
 import type { MergeStrings } from '../backend/index.js';
 import { CHUNK_MERGED, InputChunk, OutputSegment, alignTo } from '../resolve/model.js';
+import { SEGMENT_IS_PASSIVE } from '../input/wasm.js';
 
 function outputSegmentName(ctx: Context, seg: InputChunk): string {
   // TLS segments always merge into one .tdata so every TLS symbol is relative to __tls_base.
@@ -35,6 +36,8 @@ export function createOutputSegments(ctx: Context): OutputSegment[] {
       let s = byName.get(name);
       if (!s) {
         s = new OutputSegment(name);
+        // Shared memory: segments are passive, so a new thread's instantiation cannot reinitialize memory.
+        if (ctx.config.sharedMemory) s.initFlags = SEGMENT_IS_PASSIVE;
         if (name.startsWith('.bss')) s.isBss = true;
         byName.set(name, s);
         segments.push(s);

@@ -167,11 +167,14 @@ export class Writer {
     this.assignIndexes();
     this.calculateInitFunctions();
 
+    if (ctx.sym.applyTLSRelocs) this.createApplyTLSRelocationsFunction();
+    if (ctx.sym.applyGlobalTLSRelocs) this.createApplyGlobalTLSRelocationsFunction();
     if (ctx.sym.initMemory) this.createInitMemoryFunction();
     if (ctx.sym.initMemory) ctx.sym.startFunction = ctx.sym.initMemory;
     this.createCallCtorsFunction();
     const callCtors = ctx.sym.callCtors!;
     if (!callCtors.isUsedInRegularObj && !isExported(ctx, callCtors)) this.createCommandExportWrappers();
+    if (ctx.sym.initTLS && ctx.sym.initTLS.isLive()) this.createInitTLSFunction();
 
     ctx.diag.checkpoint();
 
@@ -206,7 +209,8 @@ export class Writer {
       if (!cfg.checkFeatures) return this.finishFeatures();
     }
     for (const file of ctx.objectFiles) {
-      const name = file.toString();
+      // lld names files here by InputFile::getName: an archive member without its archive.
+      const name = file.name;
       for (const f of file.data.features) {
         if (f.prefix === 0x2b) {
           if (!used.has(f.name)) used.set(f.name, name);
@@ -218,6 +222,12 @@ export class Writer {
     }
     if (infer) for (const f of used.keys()) allowed.add(f);
     if (!cfg.checkFeatures) return this.finishFeatures();
+    if (cfg.sharedMemory) {
+      const by = disallowed.get('shared-mem');
+      if (by) ctx.diag.error(`--shared-memory is disallowed by ${by} because it was not compiled with 'atomics' or 'bulk-memory' features.`, { file: by });
+      for (const f of ['atomics', 'bulk-memory'])
+        if (!allowed.has(f)) ctx.diag.error(`'${f}' feature must be used in order to use shared memory`);
+    }
     if (tlsUsed)
       for (const f of ['atomics', 'bulk-memory'])
         if (!allowed.has(f)) ctx.diag.error(`'${f}' feature must be used in order to use thread-local storage`);
@@ -228,7 +238,7 @@ export class Writer {
       for (const f of file.data.features) {
         if (f.prefix === 0x2d) continue;
         const by = disallowed.get(f.name);
-        if (by) ctx.diag.error(`Target feature '${f.name}' used in ${file} is disallowed by ${by}. Use --no-check-features to suppress.`, { file: file.toString() });
+        if (by) ctx.diag.error(`Target feature '${f.name}' used in ${file.name} is disallowed by ${by}. Use --no-check-features to suppress.`, { file: file.toString() });
       }
     }
     this.finishFeatures();
@@ -394,10 +404,25 @@ export class Writer {
               `${file}: relocation ${W.RELOC_NAMES[type]} cannot be used against an undefined symbol \`${demangleName(this.ctx, sym.name)}\``,
               { file: file.toString(), symbol: sym.name },
             );
+          // Single-threaded links lower TLS away, so only shared memory needs the symbol in .tdata.
+          if (this.ctx.config.sharedMemory) this.checkTLSReloc(file.toString(), type, sym);
           break;
       }
       if (sym.isUndefined() && !sym.isWeak()) this.reportUndefined(file.toString(), sym);
     }
+  }
+
+  private checkTLSReloc(file: string, type: number, sym: Symbol): void {
+    const ctx = this.ctx;
+    const name = demangleName(ctx, sym.name);
+    if (!sym.isTLS())
+      ctx.diag.error(`${file}: relocation ${W.RELOC_NAMES[type]} cannot be used against non-TLS symbol \`${name}\``, { file, symbol: sym.name });
+    const seg = sym.kind === DefinedData && sym.chunk ? (sym.chunk.parent ?? sym.chunk).outputSeg : null;
+    if (seg && !seg.isTLS)
+      ctx.diag.error(`${file}: relocation ${W.RELOC_NAMES[type]} cannot be used against \`${name}\` in non-TLS section: ${seg.name}`, {
+        file,
+        symbol: sym.name,
+      });
   }
 
   private scanRelocations(): void {
@@ -431,7 +456,8 @@ export class Writer {
   }
 
   private needsPassiveInitialization(seg: OutputSegment): boolean {
-    return this.ctx.config.memoryImport !== null && !this.requiredInBinary(seg);
+    if (this.ctx.config.memoryImport !== null && !this.requiredInBinary(seg)) return true;
+    return (seg.initFlags & W.SEGMENT_IS_PASSIVE) !== 0;
   }
 
   private newSyntheticFunction(name: string, sig: FuncType): InputChunk {
@@ -450,7 +476,23 @@ export class Writer {
         this.newSyntheticFunction('__wasm_init_memory', NULL_SIG),
       );
       ctx.sym.initMemory.markLive();
+      // __wasm_init_memory sets the main thread's __tls_base.
+      if (ctx.config.sharedMemory) ctx.sym.tlsBase!.markLive();
     }
+    if (!ctx.config.sharedMemory) return;
+    if (this.internalGotSymbols.some((sym) => sym.isTLS())) {
+      ctx.sym.applyGlobalTLSRelocs = this.addSyntheticInit('__wasm_apply_global_tls_relocs');
+      ctx.sym.tlsBase!.markLive();
+    }
+    const hasTLSRelocs = (seg: OutputSegment) => seg.isTLS && seg.inputSegments.some((c) => c.relocEnd > c.relocStart);
+    if (this.segments.some(hasTLSRelocs)) ctx.sym.applyTLSRelocs = this.addSyntheticInit('__wasm_apply_tls_relocs');
+  }
+
+  /** A hidden, live () -> () function the linker writes. */
+  private addSyntheticInit(name: string): Symbol {
+    const sym = this.ctx.symtab.addSyntheticFunction(name, W.SYM_VISIBILITY_HIDDEN, this.newSyntheticFunction(name, NULL_SIG));
+    sym.markLive();
+    return sym;
   }
 
   private addFunction(fn: InputChunk): void {
@@ -519,27 +561,121 @@ export class Writer {
     this.initFunctions.sort((a, b) => a.priority - b.priority);
   }
 
+  /**
+   * __wasm_init_memory (lld createInitMemoryFunction): copies the passive segments in and clears
+   * BSS. With shared memory only the thread that moves the flag from 0 to 1 does so; it then
+   * stores 2 and wakes the others, which wait while the flag is 1. Everyone drops the segments.
+   */
   private createInitMemoryFunction(): void {
+    const ctx = this.ctx;
+    const shared = ctx.config.sharedMemory;
+    const flag = shared ? ctx.sym.initMemoryFlag!.getVA() | 0 : 0;
+    const memArg = (w: ByteWriter) => w.uleb(2).uleb(0);
     const w = new ByteWriter();
     w.uleb(0);
+    if (shared) {
+      for (let i = 0; i < 3; i++) w.u8(W.OP_BLOCK).u8(W.BLOCK_NORESULT); // $drop, $wait, $init
+      w.u8(W.OP_I32_CONST).sleb(flag).u8(W.OP_I32_CONST).sleb(0).u8(W.OP_I32_CONST).sleb(1);
+      memArg(w.u8(W.OP_ATOMICS_PREFIX).uleb(W.OP_I32_RMW_CMPXCHG));
+      w.u8(W.OP_BR_TABLE).uleb(2).uleb(0).uleb(1).uleb(2);
+      w.u8(W.OP_END); // $init
+    }
     for (const s of this.segments) {
       if (!this.needsPassiveInitialization(s)) continue;
       w.u8(W.OP_I32_CONST).sleb(s.startVA | 0);
+      // The main thread uses the static copy of .tdata as its TLS block.
+      if (shared && s.isTLS) w.u8(W.OP_I32_CONST).sleb(s.startVA | 0).u8(W.OP_GLOBAL_SET).uleb(ctx.sym.tlsBase!.getGlobalIndex());
       if (s.isBss) {
         w.u8(W.OP_I32_CONST).sleb(0);
         w.u8(W.OP_I32_CONST).sleb(s.size | 0);
-        w.u8(0xfc).uleb(11).u8(0); // memory.fill 0
+        w.u8(W.OP_MISC_PREFIX).uleb(W.OP_MEMORY_FILL).u8(0);
       } else {
         w.u8(W.OP_I32_CONST).sleb(0);
         w.u8(W.OP_I32_CONST).sleb(s.size | 0);
-        w.u8(0xfc).uleb(8).uleb(s.index).u8(0); // memory.init
+        w.u8(W.OP_MISC_PREFIX).uleb(W.OP_MEMORY_INIT).uleb(s.index).u8(0);
       }
     }
+    if (shared) {
+      w.u8(W.OP_I32_CONST).sleb(flag).u8(W.OP_I32_CONST).sleb(2);
+      memArg(w.u8(W.OP_ATOMICS_PREFIX).uleb(W.OP_I32_ATOMIC_STORE));
+      w.u8(W.OP_I32_CONST).sleb(flag).u8(W.OP_I32_CONST).sleb(-1);
+      memArg(w.u8(W.OP_ATOMICS_PREFIX).uleb(W.OP_ATOMIC_NOTIFY));
+      w.u8(W.OP_DROP).u8(W.OP_BR).uleb(1);
+      w.u8(W.OP_END); // $wait
+      w.u8(W.OP_I32_CONST).sleb(flag).u8(W.OP_I32_CONST).sleb(1).u8(W.OP_I64_CONST).sleb(-1);
+      memArg(w.u8(W.OP_ATOMICS_PREFIX).uleb(W.OP_I32_ATOMIC_WAIT));
+      w.u8(W.OP_DROP);
+      w.u8(W.OP_END); // $drop
+    }
     for (const s of this.segments) {
-      if (this.needsPassiveInitialization(s) && !s.isBss) w.u8(0xfc).uleb(9).uleb(s.index); // data.drop
+      if (!this.needsPassiveInitialization(s) || s.isBss) continue;
+      // Every new thread copies .tdata in with __wasm_init_tls: it is never dropped.
+      if (shared && s.isTLS) continue;
+      w.u8(W.OP_MISC_PREFIX).uleb(W.OP_DATA_DROP).uleb(s.index);
     }
     w.u8(W.OP_END);
-    this.setBody(this.ctx.sym.initMemory!.chunk!, w);
+    this.setBody(ctx.sym.initMemory!.chunk!, w);
+  }
+
+  /** __wasm_init_tls(ptr): makes ptr this thread's TLS block and copies .tdata into it. */
+  private createInitTLSFunction(): void {
+    const ctx = this.ctx;
+    const tls = this.segments.find((s) => s.name === '.tdata');
+    const w = new ByteWriter();
+    w.uleb(0);
+    if (tls) {
+      w.u8(W.OP_LOCAL_GET).uleb(0).u8(W.OP_GLOBAL_SET).uleb(ctx.sym.tlsBase!.getGlobalIndex());
+      w.u8(W.OP_LOCAL_GET).uleb(0).u8(W.OP_I32_CONST).sleb(0).u8(W.OP_I32_CONST).sleb(tls.size | 0);
+      w.u8(W.OP_MISC_PREFIX).uleb(W.OP_MEMORY_INIT).uleb(tls.index).u8(0);
+    }
+    if (ctx.sym.applyTLSRelocs) w.u8(W.OP_CALL).uleb(ctx.sym.applyTLSRelocs.getFunctionIndex());
+    if (ctx.sym.applyGlobalTLSRelocs) w.u8(W.OP_CALL).uleb(ctx.sym.applyGlobalTLSRelocs.getFunctionIndex());
+    w.u8(W.OP_END);
+    this.setBody(ctx.sym.initTLS!.chunk!, w);
+  }
+
+  /**
+   * __wasm_apply_tls_relocs (lld InputChunk::generateRelocationCode, static case): a relocation
+   * in .tdata against a symbol reached through the GOT is stored at run time, from its GOT entry.
+   */
+  private createApplyTLSRelocationsFunction(): void {
+    const w = new ByteWriter();
+    w.uleb(0);
+    for (const seg of this.segments) {
+      if (!seg.isTLS) continue;
+      for (const c of seg.inputSegments) {
+        const file = c.file;
+        if (!file) continue;
+        const d = file.data;
+        for (let i = c.relocStart; i < c.relocEnd; i++) {
+          const sym = file.symbols[d.relocIndex[i]]!;
+          if (!sym.requiresGOT) continue;
+          const wide = W.relocIs64(d.relocType[i]);
+          w.u8(W.OP_I32_CONST).sleb((seg.startVA + c.outputSegmentOffset + d.relocOffset[i] - c.inputSectionOffset) | 0);
+          w.u8(W.OP_GLOBAL_GET).uleb(sym.gotIndex);
+          const addend = d.relocAddend[i];
+          if (addend) w.u8(wide ? W.OP_I64_CONST : W.OP_I32_CONST).sleb(addend).u8(wide ? W.OP_I64_ADD : W.OP_I32_ADD);
+          w.u8(wide ? W.OP_I64_STORE : W.OP_I32_STORE).uleb(2).uleb(0);
+        }
+      }
+    }
+    w.u8(W.OP_END);
+    this.setBody(this.ctx.sym.applyTLSRelocs!.chunk!, w);
+  }
+
+  /** __wasm_apply_global_tls_relocs: GOT entries of TLS symbols become __tls_base + offset. */
+  private createApplyGlobalTLSRelocationsFunction(): void {
+    const ctx = this.ctx;
+    const w = new ByteWriter();
+    w.uleb(0);
+    for (const sym of this.internalGotSymbols) {
+      if (!sym.isTLS() || sym.kind !== DefinedData) continue;
+      w.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.tlsBase!.getGlobalIndex());
+      w.u8(W.OP_I32_CONST).sleb(sym.getVA() | 0);
+      w.u8(W.OP_I32_ADD).u8(W.OP_GLOBAL_SET).uleb(sym.gotIndex);
+    }
+    w.u8(W.OP_END);
+    this.setBody(ctx.sym.applyGlobalTLSRelocs!.chunk!, w);
   }
 
   private setBody(fn: InputChunk, content: ByteWriter): void {
@@ -726,6 +862,9 @@ export class Writer {
     }
     if (ctx.sym.startFunction) bytes(W.SEC_START, 'START', new ByteWriter().uleb(ctx.sym.startFunction.getFunctionIndex()));
     if (this.indirectFunctions.length) bytes(W.SEC_ELEM, 'ELEM', this.elemSection());
+    const inBinary = this.segments.filter((s) => this.requiredInBinary(s));
+    // memory.init and data.drop need the segment count up front (bulk memory's DataCount section).
+    if (cfg.sharedMemory && inBinary.length) bytes(W.SEC_DATACOUNT, 'DATACOUNT', new ByteWriter().uleb(inBinary.length));
 
     if (this.inputFunctions.length) {
       const prefix = new ByteWriter().uleb(this.inputFunctions.length).finish();
@@ -737,7 +876,6 @@ export class Writer {
       out.push({ kind: 'code', id: W.SEC_CODE, name: 'CODE', functions: this.inputFunctions, prefix, bodySize: size, offset: 0, header: new Uint8Array(0) });
     }
 
-    const inBinary = this.segments.filter((s) => this.requiredInBinary(s));
     if (inBinary.length) {
       const prefix = new ByteWriter().uleb(inBinary.length).finish();
       let size = prefix.length;
@@ -746,7 +884,7 @@ export class Writer {
       for (const seg of inBinary) {
         const h = new ByteWriter();
         h.uleb(seg.initFlags);
-        i32ConstExpr(h, seg.startVA);
+        if (!(seg.initFlags & W.SEGMENT_IS_PASSIVE)) i32ConstExpr(h, seg.startVA);
         h.uleb(seg.size);
         const hb = h.finish();
         headers.push(hb);
@@ -833,6 +971,7 @@ export class Writer {
   /** Memory limits; a custom page size (--page-size=1) is written as the 0x8 limits flag. */
   private memoryLimits(): Limits {
     let flags = this.mem.maxPages !== 0 ? W.LIMITS_HAS_MAX : 0;
+    if (this.ctx.config.sharedMemory) flags |= W.LIMITS_IS_SHARED;
     if (this.ctx.config.pageSize !== W.PAGE_SIZE) flags |= W.LIMITS_HAS_PAGE_SIZE;
     return { flags, min: this.mem.initialPages, max: this.mem.maxPages };
   }
@@ -868,10 +1007,13 @@ export class Writer {
       if (g.file) writeInitExpr(w, g.init!, g.file.data.buf);
       else i32ConstExpr(w, g.pointerValue);
     }
+    const shared = this.ctx.config.sharedMemory;
     for (const sym of this.internalGotSymbols) {
-      writeGlobalType(w, { valType: W.TYPE_I32, mutable: false });
+      // With threads a TLS symbol's address differs per thread: __wasm_apply_global_tls_relocs
+      // sets the entry from __tls_base, so it is mutable and starts as the offset in .tdata.
+      writeGlobalType(w, { valType: W.TYPE_I32, mutable: shared && !sym.isStub && sym.isTLS() });
       let v = 0;
-      if (sym.kind === DefinedData) v = sym.getVA(true);
+      if (sym.kind === DefinedData) v = sym.getVA(!shared);
       else if (sym.isFunction()) v = sym.isStub ? 0 : sym.getTableIndex();
       i32ConstExpr(w, v);
     }

@@ -63,6 +63,8 @@ export interface LinkOptions {
   initialMemory: number;
   maxMemory: number;
   noGrowableMemory: boolean;
+  /** --shared-memory: the memory is shared, segments are passive and __wasm_init_memory fills them. */
+  sharedMemory: boolean;
   zStackSize: number;
   pageSize: number;
   features: string[] | null;
@@ -92,7 +94,6 @@ const UNSUPPORTED: Record<string, string> = {
   emit_relocs: '--emit-relocs',
   shared: '-shared',
   pie: '-pie',
-  shared_memory: '--shared-memory',
 };
 
 /** --build-id: which id the `build_id` section carries (lld getBuildId, parseHex). */
@@ -293,6 +294,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     initialMemory: integer('initial_memory', 0),
     maxMemory: integer('max_memory', 0),
     noGrowableMemory: has('no_growable_memory'),
+    sharedMemory: has('shared_memory'),
     zStackSize: zValue('stack-size', 65536),
     pageSize: integer('page_size', 65536),
     features: has('features') ? lastOf(args, 'features')!.values : null,

@@ -29,6 +29,10 @@ export interface WellKnown {
   initMemory: Symbol | null;
   startFunction: Symbol | null;
   applyDataRelocs: Symbol | null;
+  initTLS: Symbol | null;
+  initMemoryFlag: Symbol | null;
+  applyTLSRelocs: Symbol | null;
+  applyGlobalTLSRelocs: Symbol | null;
 }
 
 let linkEpoch = 0;
@@ -70,6 +74,10 @@ export class Context {
     initMemory: null,
     startFunction: null,
     applyDataRelocs: null,
+    initTLS: null,
+    initMemoryFlag: null,
+    applyTLSRelocs: null,
+    applyGlobalTLSRelocs: null,
   };
 
   constructor(

@@ -8,6 +8,7 @@ import type { Context } from './context.js';
 import { demangleName } from './names.js';
 
 const NULL_SIG = { key: '\x60\x00\x00', params: [] as number[], results: [] as number[] };
+const I32_ARG_SIG = { key: '\x60\x01\x7f\x00', params: [W.TYPE_I32], results: [] as number[] };
 
 function createGlobal(ctx: Context, name: string, mutable: boolean): InputElement {
   const g = new InputElement(null, name, ctx.config.gcSections);
@@ -23,6 +24,16 @@ export function createSyntheticSymbols(ctx: Context): void {
   // Default visibility since LLVM 22 (llvm-project#161284): -E and --export-all may export it.
   ctx.sym.stackPointer = ctx.symtab.addSyntheticGlobal('__stack_pointer', 0, createGlobal(ctx, '__stack_pointer', true));
   ctx.sym.stackPointer.markLive();
+  if (ctx.config.sharedMemory) {
+    // Threads: each thread's TLS block is set up by __wasm_init_tls, so __tls_base is mutable.
+    const t = ctx.symtab;
+    ctx.sym.tlsBase = t.addSyntheticGlobal('__tls_base', W.SYM_VISIBILITY_HIDDEN, createGlobal(ctx, '__tls_base', true));
+    ctx.sym.tlsSize = t.addSyntheticGlobal('__tls_size', W.SYM_VISIBILITY_HIDDEN, createGlobal(ctx, '__tls_size', false));
+    ctx.sym.tlsAlign = t.addSyntheticGlobal('__tls_align', W.SYM_VISIBILITY_HIDDEN, createGlobal(ctx, '__tls_align', false));
+    const fn = new InputChunk(CHUNK_FUNCTION, null, '__wasm_init_tls', ctx.config.gcSections);
+    fn.sig = I32_ARG_SIG;
+    ctx.sym.initTLS = t.addSyntheticFunction('__wasm_init_tls', W.SYM_VISIBILITY_HIDDEN, fn);
+  }
 }
 
 /** Linker-defined symbols that exist only when something refers to them (or they are exported). */
@@ -38,6 +49,7 @@ export function createOptionalSymbols(ctx: Context): void {
   ctx.sym.definedMemoryBase = t.addOptionalDataSymbol('__memory_base');
   ctx.sym.definedTableBase = t.addOptionalDataSymbol('__table_base');
   ctx.sym.firstPageEnd = t.addOptionalDataSymbol('__wasm_first_page_end', ctx.config.pageSize);
+  if (ctx.config.sharedMemory) return;
   // Objects built with TLS may be linked into single-threaded programs: __tls_base is then an
   // immutable global holding the address of .tdata (wasm-ld 22 makes it only when referenced).
   ctx.sym.tlsBase = t.addOptionalGlobalSymbol('__tls_base', createGlobal(ctx, '__tls_base', false));

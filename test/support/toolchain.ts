@@ -324,7 +324,7 @@ function rewriteSysrootArg(arg: string, root: string): string {
 
 export type Driver = 'clang' | 'clang++';
 
-const SOURCE_RE = /\.(c|cc|cpp|cxx|C)$/;
+const SOURCE_RE = /\.(c|cc|cpp|cxx|C|s)$/;
 const CXX_RE = /\.(cc|cpp|cxx|C)$/;
 
 export interface CompileOptions {
@@ -480,6 +480,8 @@ export interface WasmLdResult {
   stdout: string;
   stderr: string;
   code: number;
+  /** wasm-ld's file system afterwards: other outputs (--Map, --why-extract) are read from it. */
+  files: Tree;
 }
 
 export interface WasmLdOptions {
@@ -584,7 +586,7 @@ export async function wasmLd(args: string[], opts: WasmLdOptions = {}): Promise<
   }
   const r = await runTool('wasm-ld', args, tree);
   const bytes = r.code === 0 ? treeGet(r.files, output) : undefined;
-  return { bytes, stdout: r.stdout, stderr: r.stderr, code: r.code };
+  return { bytes, stdout: r.stdout, stderr: r.stderr, code: r.code, files: r.files };
 }
 
 // ---------------------------------------------------------------------------------------------
