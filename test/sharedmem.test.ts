@@ -181,6 +181,13 @@ describe('--shared-memory matches wasm-ld 22', () => {
     expect(single.code).toBe(0);
   });
 
+  it('a layout error stops the link with its message (wasm-ld 22 crashes here)', () => {
+    const argv = ['--shared-memory', 'tls.o', 'def.o', '--no-entry', '--export=bump', '--global-base=1024', '-o', 'out.wasm'];
+    expect(() => runLink({ argv, cwd: dir, requireOutput: true })).toThrow(
+      expect.objectContaining({ diagnostics: [expect.objectContaining({ severity: 'error', message: '--global-base cannot be less than stack size when --stack-first is used' })] }),
+    );
+  });
+
   it('--no-check-features skips the feature checks', async () => {
     const weld = await same(['--shared-memory', '--no-check-features', 'plain.o', '--no-entry', '--export=plain']);
     expect(weld.code).toBe(0);

@@ -569,7 +569,9 @@ export class Writer {
   private createInitMemoryFunction(): void {
     const ctx = this.ctx;
     const shared = ctx.config.sharedMemory;
-    const flag = shared ? ctx.sym.initMemoryFlag!.getVA() | 0 : 0;
+    // No flag when layoutMemory stopped early on an error (which then fails the link; wasm-ld
+    // crashes here instead).
+    const flag = shared ? (ctx.sym.initMemoryFlag?.getVA() ?? 0) | 0 : 0;
     const memArg = (w: ByteWriter) => w.uleb(2).uleb(0);
     const w = new ByteWriter();
     w.uleb(0);
