@@ -154,35 +154,41 @@ export class SymbolTable {
     if (i >= 0) this.list[i] = sym;
   }
 
-  insertName(name: string): [Symbol, boolean] {
+  /** Whether the last insertName/insert made a new entry (a field, not a tuple: no allocation). */
+  private inserted = false;
+
+  insertName(name: string): Symbol {
     const v = this.map.get(name);
-    if (v !== undefined && v !== TRACED) return [typeof v === 'number' ? this.materialize(name, v) : v, false];
-    return [this.newEntry(name, this.nextOrder++, v === TRACED), true];
+    if (v !== undefined && v !== TRACED) {
+      this.inserted = false;
+      return typeof v === 'number' ? this.materialize(name, v) : v;
+    }
+    const s = this.newEntry(name, this.nextOrder++, v === TRACED);
+    this.inserted = true;
+    return s;
   }
 
-  private insert(name: string, file: ObjFile | null): [Symbol, boolean] {
-    const r = this.insertName(name);
-    r[0].isUsedInRegularObj = true; // every file here is an object (no bitcode)
+  private insert(name: string, file: ObjFile | null): Symbol {
+    const s = this.insertName(name);
+    s.isUsedInRegularObj = true; // every file here is an object (no bitcode)
     void file;
-    return r;
+    return s;
   }
 
   replace(s: Symbol, kind: number, name: string, flags: number, file: ObjFile | null, init: SymbolInit): Symbol {
-    const keep = {
-      u: s.isUsedInRegularObj,
-      fe: s.forceExport,
-      fi: s.forceImport,
-      ci: s.canInline,
-      t: s.traced,
-      r: s.referenced,
-    };
+    const u = s.isUsedInRegularObj;
+    const fe = s.forceExport;
+    const fi = s.forceImport;
+    const ci = s.canInline;
+    const t = s.traced;
+    const r = s.referenced;
     replaceSymbol(s, kind, name, flags, file, init, this.ctx.config.gcSections);
-    s.isUsedInRegularObj = keep.u;
-    s.forceExport = keep.fe;
-    s.forceImport = keep.fi;
-    s.canInline = keep.ci;
-    s.traced = keep.t;
-    s.referenced = keep.r;
+    s.isUsedInRegularObj = u;
+    s.forceExport = fe;
+    s.forceImport = fi;
+    s.canInline = ci;
+    s.traced = t;
+    s.referenced = r;
     if (s.traced) this.printTraceSymbol(s);
     return s;
   }
@@ -242,12 +248,12 @@ export class SymbolTable {
 
   addSyntheticFunction(name: string, flags: number, fn: InputChunk): Symbol {
     this.ctx.syntheticFunctions.push(fn);
-    return this.replace(this.insertName(name)[0], DefinedFunction, name, flags, null, { chunk: fn });
+    return this.replace(this.insertName(name), DefinedFunction, name, flags, null, { chunk: fn });
   }
 
   addOptionalDataSymbol(name: string, value = 0): Symbol | null {
     let s = this.find(name);
-    if (!s && (this.ctx.config.exportAll || this.ctx.exportedSymbols.has(name))) s = this.insertName(name)[0];
+    if (!s && (this.ctx.config.exportAll || this.ctx.exportedSymbols.has(name))) s = this.insertName(name);
     else if (!s || s.isDefined()) return null;
     this.replace(s, DefinedData, name, W.SYM_VISIBILITY_HIDDEN | W.SYM_ABSOLUTE, null, { value });
     s.referenced = true;
@@ -255,12 +261,12 @@ export class SymbolTable {
   }
 
   addSyntheticDataSymbol(name: string, flags: number): Symbol {
-    return this.replace(this.insertName(name)[0], DefinedData, name, flags | W.SYM_ABSOLUTE, null, {});
+    return this.replace(this.insertName(name), DefinedData, name, flags | W.SYM_ABSOLUTE, null, {});
   }
 
   addSyntheticGlobal(name: string, flags: number, g: InputElement): Symbol {
     this.ctx.syntheticGlobals.push(g);
-    return this.replace(this.insertName(name)[0], DefinedGlobal, name, flags, null, { element: g });
+    return this.replace(this.insertName(name), DefinedGlobal, name, flags, null, { element: g });
   }
 
   /** An optional global exists only when an input refers to it (wasm-ld 22: not for --export). */
@@ -273,7 +279,7 @@ export class SymbolTable {
 
   addSyntheticTable(name: string, flags: number, t: InputElement): Symbol {
     let s = this.find(name);
-    if (!s) s = this.insertName(name)[0];
+    if (!s) s = this.insertName(name);
     this.ctx.syntheticTables.push(t);
     return this.replace(s, DefinedTable, name, flags, null, { element: t });
   }
@@ -296,9 +302,9 @@ export class SymbolTable {
   }
 
   addDefinedFunction(name: string, flags: number, file: ObjFile, fn: InputChunk): Symbol {
-    let [s, inserted] = this.insert(name, file);
-    const replaceSym = (sym: Symbol) => this.replace(sym, DefinedFunction, name, flags, file, { chunk: fn });
-    if (inserted || s.isLazy()) return replaceSym(s);
+    let s = this.insert(name, file);
+    const inserted = this.inserted;
+    if (inserted || s.isLazy()) return this.replace(s, DefinedFunction, name, flags, file, { chunk: fn });
     if (!s.isFunction()) {
       this.reportTypeError(s, file, W.SYMTAB_FUNCTION);
       return s;
@@ -307,49 +313,52 @@ export class SymbolTable {
     if (s.kind === UndefinedFunction) checkSig = s.isCalledDirectly;
     if (checkSig && s.sig && fn.sig && s.sig.key !== fn.sig.key) {
       const [variant, added] = this.getFunctionVariant(s, fn.sig, file);
-      if (added) replaceSym(variant);
-      else if (this.shouldReplace(variant, file, flags)) replaceSym(variant);
+      if (added || this.shouldReplace(variant, file, flags)) this.replace(variant, DefinedFunction, name, flags, file, { chunk: fn });
       this.replaceEntry(name, variant);
       return variant;
     }
-    if (this.shouldReplace(s, file, flags)) replaceSym(s);
+    if (this.shouldReplace(s, file, flags)) this.replace(s, DefinedFunction, name, flags, file, { chunk: fn });
     return s;
   }
 
   addDefinedData(name: string, flags: number, file: ObjFile, seg: InputChunk, offset: number, size: number): Symbol {
-    const [s, inserted] = this.insert(name, file);
-    const replaceSym = () => this.replace(s, DefinedData, name, flags, file, { chunk: seg, value: offset, size });
-    if (inserted || s.isLazy()) return replaceSym();
-    this.checkDataType(s, file);
-    if (this.shouldReplace(s, file, flags)) replaceSym();
-    return s;
+    const s = this.insert(name, file);
+    const inserted = this.inserted;
+    if (!inserted && !s.isLazy()) {
+      this.checkDataType(s, file);
+      if (!this.shouldReplace(s, file, flags)) return s;
+    }
+    return this.replace(s, DefinedData, name, flags, file, { chunk: seg, value: offset, size });
   }
 
   addDefinedGlobal(name: string, flags: number, file: ObjFile | null, g: InputElement): Symbol {
-    const [s, inserted] = this.insert(name, file);
-    const replaceSym = () => this.replace(s, DefinedGlobal, name, flags, file, { element: g });
-    if (inserted || s.isLazy()) return replaceSym();
-    this.checkGlobalType(s, file, g.globalType);
-    if (this.shouldReplace(s, file, flags)) replaceSym();
-    return s;
+    const s = this.insert(name, file);
+    const inserted = this.inserted;
+    if (!inserted && !s.isLazy()) {
+      this.checkGlobalType(s, file, g.globalType);
+      if (!this.shouldReplace(s, file, flags)) return s;
+    }
+    return this.replace(s, DefinedGlobal, name, flags, file, { element: g });
   }
 
   addDefinedTag(name: string, flags: number, file: ObjFile, t: InputElement): Symbol {
-    const [s, inserted] = this.insert(name, file);
-    const replaceSym = () => this.replace(s, DefinedTag, name, flags, file, { element: t });
-    if (inserted || s.isLazy()) return replaceSym();
-    this.checkTagType(s, file, t.sig);
-    if (this.shouldReplace(s, file, flags)) replaceSym();
-    return s;
+    const s = this.insert(name, file);
+    const inserted = this.inserted;
+    if (!inserted && !s.isLazy()) {
+      this.checkTagType(s, file, t.sig);
+      if (!this.shouldReplace(s, file, flags)) return s;
+    }
+    return this.replace(s, DefinedTag, name, flags, file, { element: t });
   }
 
   addDefinedTable(name: string, flags: number, file: ObjFile, t: InputElement): Symbol {
-    const [s, inserted] = this.insert(name, file);
-    const replaceSym = () => this.replace(s, DefinedTable, name, flags, file, { element: t });
-    if (inserted || s.isLazy()) return replaceSym();
-    this.checkTableType(s, file, t.tableType);
-    if (this.shouldReplace(s, file, flags)) replaceSym();
-    return s;
+    const s = this.insert(name, file);
+    const inserted = this.inserted;
+    if (!inserted && !s.isLazy()) {
+      this.checkTableType(s, file, t.tableType);
+      if (!this.shouldReplace(s, file, flags)) return s;
+    }
+    return this.replace(s, DefinedTable, name, flags, file, { element: t });
   }
 
   private updateExistingUndefined(existing: Symbol, flags: number, file: ObjFile | null, importName?: string, importModule?: string): void {
@@ -383,7 +392,8 @@ export class SymbolTable {
     sig: FuncType | null,
     isCalledDirectly: boolean,
   ): Symbol {
-    let [s, inserted] = this.insert(name, file);
+    let s = this.insert(name, file);
+    const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
     const replaceSym = () =>
       this.replace(s, UndefinedFunction, name, flags, file, { sig, importName, importModule, isCalledDirectly });
@@ -421,7 +431,8 @@ export class SymbolTable {
   }
 
   addUndefinedData(name: string, flags: number, file: ObjFile | null): Symbol {
-    const [s, inserted] = this.insert(name, file);
+    const s = this.insert(name, file);
+    const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
     if (inserted) this.replace(s, UndefinedData, name, flags, file, {});
     else if (s.isLazy()) {
@@ -433,7 +444,8 @@ export class SymbolTable {
   }
 
   addUndefinedGlobal(name: string, importName: string | undefined, importModule: string | undefined, flags: number, file: ObjFile | null, type: GlobalType | null): Symbol {
-    const [s, inserted] = this.insert(name, file);
+    const s = this.insert(name, file);
+    const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
     if (inserted) this.replace(s, UndefinedGlobal, name, flags, file, { importName, importModule, globalType: type });
     else if (s.isLazy()) this.extract(s);
@@ -443,7 +455,8 @@ export class SymbolTable {
   }
 
   addUndefinedTable(name: string, importName: string | undefined, importModule: string | undefined, flags: number, file: ObjFile | null, type: TableType | null): Symbol {
-    const [s, inserted] = this.insert(name, file);
+    const s = this.insert(name, file);
+    const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
     if (inserted) this.replace(s, UndefinedTable, name, flags, file, { importName, importModule, tableType: type });
     else if (s.isLazy()) this.extract(s);
@@ -453,7 +466,8 @@ export class SymbolTable {
   }
 
   addUndefinedTag(name: string, importName: string | undefined, importModule: string | undefined, flags: number, file: ObjFile | null, sig: FuncType | null): Symbol {
-    const [s, inserted] = this.insert(name, file);
+    const s = this.insert(name, file);
+    const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
     if (inserted) this.replace(s, UndefinedTag, name, flags, file, { importName, importModule, sig });
     else if (s.isLazy()) this.extract(s);
@@ -485,7 +499,8 @@ export class SymbolTable {
       return;
     }
     if (typeof v === 'number' && v !== TRACED) return; // already offered: not undefined
-    const [s, inserted] = this.insertName(name);
+    const s = this.insertName(name);
+    const inserted = this.inserted;
     if (inserted) {
       this.replace(s, LazyKind, name, 0, file, {});
       return;
