@@ -350,7 +350,7 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   mark('inputs');
   diag.log(`backend: ${backend.name} (${backend.reason})`);
   const ctx = new Context(config, diag, backend);
-  resolve(ctx, loader.files);
+  resolve(ctx, loader.files, loader.stubs);
   mark('resolve');
   if (config.whyExtract === '-') {
     for (const line of ctx.whyExtractText.replace(/\n$/, '').split('\n')) diag.message(line);

@@ -9,6 +9,7 @@ import type { FileSystem } from '../options/rsp.js';
 import { ObjFile, type ObjectSource } from '../resolve/model.js';
 import { isArchive, readArchive, type ArchiveMember } from './archive.js';
 import { isWasmObject, parseObject, scanDefinedSymbols, type ObjectData, type RelocDecoder } from './object.js';
+import { parseStub, type StubFile } from './stub.js';
 
 /** What a link may keep between links: parsed objects and archive tables. */
 export interface InputCache {
@@ -70,6 +71,8 @@ function startsWithText(b: Uint8Array, s: string): boolean {
 
 export class InputLoader {
   readonly files: ObjFile[] = [];
+  /** Stub libraries, in command-line order. */
+  readonly stubs: StubFile[] = [];
   /** Every file read (path and cache key), in order: what the link cache digests. */
   readonly read: { path: string; key: string; bytes: Uint8Array }[] = [];
   private inWholeArchive = false;
@@ -92,7 +95,7 @@ export class InputLoader {
 
   createFiles(): void {
     for (const d of this.config.files) this.directive(d);
-    if (this.files.length === 0 && this.diag.errorCount === 0) this.diag.error('no input files');
+    if (this.files.length === 0 && this.stubs.length === 0 && this.diag.errorCount === 0) this.diag.error('no input files');
   }
 
   private directive(d: FileDirective): void {
@@ -224,7 +227,7 @@ export class InputLoader {
       return;
     }
     if (startsWithText(buf, '#STUB')) {
-      this.diag.error(`${path}: stub libraries (#STUB) are not supported by weld yet`, { file: path });
+      this.stubs.push(parseStub(path, buf));
       return;
     }
     this.diag.error(`unknown file type: ${path}`, { file: path });

@@ -3,7 +3,8 @@
 // undefined functions get their stubs, and what stays lazy is demoted.
 
 import * as W from '../input/wasm.js';
-import { CHUNK_FUNCTION, InputChunk, InputElement, LazyKind, ObjFile, Symbol, UndefinedFunction, DefinedFunction } from './model.js';
+import { CHUNK_FUNCTION, InputChunk, InputElement, LazyKind, ObjFile, Symbol, UndefinedFunction, DefinedFunction, fileName } from './model.js';
+import type { StubFile } from '../input/stub.js';
 import type { Context } from './context.js';
 import { demangleName } from './names.js';
 
@@ -126,7 +127,7 @@ function demoteLazySymbols(ctx: Context): void {
   }
 }
 
-export function resolve(ctx: Context, files: ObjFile[]): void {
+export function resolve(ctx: Context, files: ObjFile[], stubs: StubFile[] = []): void {
   const cfg = ctx.config;
   for (const name of cfg.traceSymbols) ctx.symtab.trace(name);
   for (const name of cfg.exportIfDefined) ctx.exportedSymbols.add(name);
@@ -163,6 +164,10 @@ export function resolve(ctx: Context, files: ObjFile[]): void {
   ctx.diag.checkpoint();
 
   const wrapped = addWrappedSymbols(ctx);
+  if (stubs.length) {
+    markStubDependenciesUsed(ctx, stubs);
+    processStubLibraries(ctx, stubs);
+  }
   if (cfg.whyExtract) writeWhyExtractRecords(ctx);
 
   createOptionalSymbols(ctx);
@@ -179,6 +184,68 @@ export function resolve(ctx: Context, files: ObjFile[]): void {
   ctx.diag.checkpoint();
 
   demoteLazySymbols(ctx);
+}
+
+/** processStubLibrariesPreLTO: what a needed stub symbol depends on counts as used by objects. */
+function markStubDependenciesUsed(ctx: Context, stubs: StubFile[]): void {
+  for (const stub of stubs)
+    for (const [name, deps] of stub.deps) {
+      const sym = ctx.symtab.find(name);
+      if (sym && !sym.isUndefined()) continue;
+      for (const dep of deps) {
+        const needed = ctx.symtab.find(dep);
+        if (needed) needed.isUsedInRegularObj = true;
+      }
+    }
+}
+
+/** addStubSymbolDeps: `sym` is imported and its dependencies exported; true if one was extracted. */
+function addStubSymbolDeps(ctx: Context, stub: StubFile, sym: Symbol, deps: string[]): boolean {
+  // The first stub library to name a symbol decides; later ones are ignored.
+  if (sym.forceImport) return false;
+  sym.forceImport = true;
+  if (sym.traced) ctx.diag.message(`${stub.name}: importing ${sym.name}`);
+  const who = demangleName(ctx, sym.name);
+  let depsAdded = false;
+  for (const dep of deps) {
+    const needed = ctx.symtab.find(dep);
+    if (!needed) ctx.diag.error(`${stub.name}: undefined symbol: ${dep}. Required by ${who}`, { file: stub.name, symbol: dep });
+    else if (needed.isUndefined())
+      ctx.diag.error(`${stub.name}: undefined symbol: ${demangleName(ctx, needed.name)}. Required by ${who}`, { file: stub.name, symbol: dep });
+    else {
+      if (needed.traced) ctx.diag.message(`${stub.name}: exported ${demangleName(ctx, needed.name)} due to import of ${sym.name}`);
+      needed.forceExport = true;
+      if (needed.isLazy()) {
+        depsAdded = true;
+        ctx.symtab.extract(needed);
+        // As lld: the row names the importing symbol and its file.
+        if (ctx.config.whyExtract) ctx.whyExtract.push([stub.name, fileName(sym.file), who]);
+      }
+    }
+  }
+  return depsAdded;
+}
+
+/** lld processStubLibraries: repeated until no stub dependency extracts another member. */
+function processStubLibraries(ctx: Context, stubs: StubFile[]): void {
+  let depsAdded: boolean;
+  do {
+    depsAdded = false;
+    for (const stub of stubs) {
+      for (const [name, deps] of stub.deps) {
+        const sym = ctx.symtab.find(name);
+        if (sym && sym.isUndefined()) {
+          if (addStubSymbolDeps(ctx, stub, sym, deps)) depsAdded = true;
+        } else if (sym && sym.traced) ctx.diag.message(`${stub.name}: stub symbol not needed: ${name}`);
+      }
+      // Undefined symbols whose import name (not symbol name) a stub library provides.
+      for (const sym of ctx.symtab.symbols.slice()) {
+        if (!sym.isUndefined() || sym.importName === undefined) continue;
+        const deps = stub.deps.get(sym.importName);
+        if (deps && addStubSymbolDeps(ctx, stub, sym, deps)) depsAdded = true;
+      }
+    }
+  } while (depsAdded);
 }
 
 /** The --why-extract TSV; written by the caller (it is a file). */
