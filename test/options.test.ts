@@ -60,10 +60,26 @@ describe('option syntax (LLVM OptTable rules)', () => {
   });
 
   it('refuses flags weld does not implement yet, naming them', () => {
-    expect(errors(parse(['-shared']).diag)).toEqual(['-shared is not supported by weld yet']);
-    expect(errors(parse(['-pie']).diag)).toEqual(['-pie is not supported by weld yet']);
+    expect(errors(parse(['--emit-relocs']).diag)).toEqual(['--emit-relocs is not supported by weld yet']);
     expect(errors(parse(['-r']).diag)).toEqual(['-r/--relocatable is not supported by weld yet']);
     expect(errors(parse(['-m', 'wasm64']).diag)).toEqual(['-m wasm64 is not supported by weld yet']);
+  });
+
+  it('-shared and -pie: PIC, an imported table, no default bases; -shared imports memory', () => {
+    for (const flag of ['-shared', '-pie']) {
+      const { o, diag } = parse([flag]);
+      expect(errors(diag)).toEqual([]);
+      expect(o.isPic).toBe(true);
+      expect(o.importTable).toBe(true);
+      expect(o.tableBase).toBe(0);
+      expect(o.globalBase).toBe(0);
+    }
+    expect(parse(['-shared']).o.memoryImport).toEqual(['env', 'memory']);
+    expect(parse(['-shared']).o.entry).toBe('__wasm_call_ctors');
+    expect(parse(['-shared']).o.exportDynamic).toBe(true);
+    expect(parse(['-pie']).o.memoryExport).toBe('memory');
+    expect(errors(parse(['-shared', '--export-memory']).diag)).toEqual(['--export-memory is incompatible with --shared']);
+    expect(errors(parse(['-pie', '--export-table']).diag)).toEqual(['-shared/-pie is incompatible with --export-table']);
   });
 
   it('--shared-memory is parsed, not refused', () => {

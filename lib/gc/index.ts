@@ -83,6 +83,8 @@ export function markLive(ctx: Context): void {
 }
 
 function isCallCtorsLive(ctx: Context): boolean {
+  // A PIC module's loader calls __wasm_call_ctors.
+  if (ctx.config.isPic) return true;
   for (const file of ctx.objectFiles)
     for (const f of file.data.initFuncs) {
       const sym = file.symbols[f.symbol]!;
@@ -94,6 +96,8 @@ function isCallCtorsLive(ctx: Context): boolean {
 /** Symbol::isExported. */
 export function isExported(ctx: Context, sym: Symbol): boolean {
   if (!sym.isDefined() || sym.isLocal()) return false;
+  // A shared library exports its weak definitions: the loader may pick another module's.
+  if (ctx.config.shared && sym.isLive() && sym.isWeak() && !sym.isHidden()) return true;
   if (ctx.config.exportAll || (ctx.config.exportDynamic && !sym.isHidden())) return true;
   return sym.isExportedExplicit();
 }

@@ -77,7 +77,8 @@ export class InputLoader {
   readonly read: { path: string; key: string; bytes: Uint8Array }[] = [];
   private inWholeArchive = false;
   private inLib = false;
-  private isStatic = true;
+  /** -Bstatic/-Bdynamic state; -shared and -pie start dynamic (`-l` then finds lib<name>.so first). */
+  private isStatic: boolean;
 
   constructor(
     private readonly config: LinkOptions,
@@ -87,7 +88,9 @@ export class InputLoader {
     private readonly cache: InputCache,
     /** How objects' relocations are decoded (the backend's fast path), if not by the reference alone. */
     private readonly relocs?: RelocDecoder,
-  ) {}
+  ) {
+    this.isStatic = !config.isPic;
+  }
 
   private abs(p: string): string {
     return isAbsolute(p) ? p : join(this.cwd, p);
@@ -217,6 +220,10 @@ export class InputLoader {
       const file = new ObjFile(path, '', this.inLib, source, -1);
       if (this.isStatic && !this.inLib && file.data.isShared) {
         this.diag.error(`attempted static link of dynamic object ${path}`, { file: path });
+        return;
+      }
+      if (file.data.isShared) {
+        this.diag.error(`${path}: shared libraries as inputs (dylink.0) are not supported by weld yet`, { file: path });
         return;
       }
       this.files.push(file);

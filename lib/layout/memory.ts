@@ -12,6 +12,9 @@ export interface MemoryLayout {
   initialPages: number;
   /** 0 when there is no maximum. */
   maxPages: number;
+  /** PIC: the static data's size and largest alignment (log2), for dylink.0. */
+  memSize: number;
+  memAlign: number;
 }
 
 function setGlobalPtr(ctx: Context, sym: { element: { pointerValue: number } | null } | null, v: number): void {
@@ -27,6 +30,8 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
   let ptr = 0;
 
   const placeStack = () => {
+    // A PIC module's stack is the loader's (__stack_pointer is imported).
+    if (cfg.isPic) return;
     ptr = alignTo(ptr, STACK_ALIGN);
     if (s.stackLow) s.stackLow.value = ptr;
     if (cfg.zStackSize !== alignTo(cfg.zStackSize, STACK_ALIGN)) diag.error(`stack size must be ${STACK_ALIGN}-byte aligned`);
@@ -43,7 +48,7 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
     if (cfg.globalBase) {
       if (cfg.globalBase < ptr) {
         diag.error('--global-base cannot be less than stack size when --stack-first is used');
-        return { initialPages: 0, maxPages: 0 };
+        return { initialPages: 0, maxPages: 0, memSize: 0, memAlign: 0 };
       }
       ptr = cfg.globalBase;
     }
@@ -56,7 +61,9 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
   const dataStart = ptr;
   if (s.dsoHandle) s.dsoHandle.value = dataStart;
 
+  let memAlign = 0;
   for (const seg of segments) {
+    memAlign = Math.max(memAlign, seg.alignment);
     ptr = alignTo(ptr, 2 ** seg.alignment);
     seg.startVA = ptr;
     diag.log(`mem: ${seg.name.padEnd(15)} offset=${String(ptr).padEnd(8)} size=${String(seg.size).padEnd(8)} align=${seg.alignment}`);
@@ -81,7 +88,8 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
   }
 
   if (s.dataEnd) s.dataEnd.value = ptr;
-  diag.log(`mem: static data = ${ptr - dataStart}`);
+  const memSize = ptr - dataStart;
+  diag.log(`mem: static data = ${memSize}`);
 
   if (!cfg.stackFirst) placeStack();
 
@@ -124,9 +132,9 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
   } else if (cfg.noGrowableMemory) {
     maxMemory = ptr;
   }
-  // Shared memories must declare a maximum.
-  if (cfg.sharedMemory && maxMemory === 0) maxMemory = ptr;
+  // Shared memories must declare a maximum; a PIC module's may grow as far as the loader needs.
+  if (cfg.sharedMemory && maxMemory === 0) maxMemory = cfg.isPic ? maxMemorySetting : ptr;
   const maxPages = maxMemory / PAGE_SIZE;
   if (maxMemory !== 0) diag.log(`mem: max pages   = ${maxPages}`);
-  return { initialPages, maxPages: Math.floor(maxPages) };
+  return { initialPages, maxPages: Math.floor(maxPages), memSize: cfg.isPic ? memSize : 0, memAlign };
 }

@@ -112,7 +112,11 @@ function functionBody(content: ByteWriter): Uint8Array {
 
 export class Writer {
   private segments: OutputSegment[] = [];
-  private mem: MemoryLayout = { initialPages: 0, maxPages: 0 };
+  private mem: MemoryLayout = { initialPages: 0, maxPages: 0, memSize: 0, memAlign: 0 };
+  /** GOT entries the loader fills: imported globals in GOT.mem/GOT.func (PIC). */
+  private gotSymbols: Symbol[] = [];
+  /** The inputs allow extended-const: PIC segment and GOT initializers add to the bases. */
+  private extendedConst = false;
   private types: FuncType[] = [];
   private typeIndex = new Map<string, number>();
   private importedSymbols: Symbol[] = [];
@@ -159,6 +163,9 @@ export class Writer {
     }
 
     this.populateTargetFeatures();
+    // A PIC module has one base address (__memory_base): without extended-const every segment
+    // becomes one .data placed there. Shared memory initializes segments in code instead.
+    if (cfg.isPic && !this.extendedConst && !cfg.sharedMemory) this.combineOutputSegments();
     this.populateProducers();
     this.calculateImports();
     this.scanRelocations();
@@ -167,13 +174,14 @@ export class Writer {
     this.assignIndexes();
     this.calculateInitFunctions();
 
+    if (ctx.sym.applyGlobalRelocs) this.createApplyGlobalRelocationsFunction(ctx.sym.applyGlobalRelocs, false);
     if (ctx.sym.applyTLSRelocs) this.createApplyTLSRelocationsFunction();
-    if (ctx.sym.applyGlobalTLSRelocs) this.createApplyGlobalTLSRelocationsFunction();
+    if (ctx.sym.applyGlobalTLSRelocs) this.createApplyGlobalRelocationsFunction(ctx.sym.applyGlobalTLSRelocs, true);
     if (ctx.sym.initMemory) this.createInitMemoryFunction();
-    if (ctx.sym.initMemory) ctx.sym.startFunction = ctx.sym.initMemory;
+    this.createStartFunction();
     this.createCallCtorsFunction();
     const callCtors = ctx.sym.callCtors!;
-    if (!callCtors.isUsedInRegularObj && !isExported(ctx, callCtors)) this.createCommandExportWrappers();
+    if (!cfg.isPic && !callCtors.isUsedInRegularObj && !isExported(ctx, callCtors)) this.createCommandExportWrappers();
     if (ctx.sym.initTLS && ctx.sym.initTLS.isLive()) this.createInitTLSFunction();
 
     ctx.diag.checkpoint();
@@ -247,6 +255,31 @@ export class Writer {
   private finishFeatures(): void {
     // BSS must be in the binary when memory is imported and memory.fill is not available.
     if (this.ctx.config.memoryImport && !this.features.has('bulk-memory')) this.ctx.emitBssSegments = true;
+    if (this.features.has('extended-const')) this.extendedConst = true;
+  }
+
+  /** lld combineOutputSegments: every segment into one .data at the same addresses. */
+  private combineOutputSegments(): void {
+    if (this.segments.length <= 1) return;
+    const combined = new OutputSegment('.data');
+    combined.startVA = this.segments[0].startVA;
+    const next = [combined];
+    for (const s of this.segments) {
+      // Segments the binary leaves out (BSS) stay apart.
+      if (!this.requiredInBinary(s)) {
+        next.push(s);
+        continue;
+      }
+      let first = true;
+      for (const c of s.inputSegments) {
+        // The first input keeps its segment's alignment, so nothing moves.
+        if (first) c.alignment = Math.max(c.alignment, s.alignment);
+        first = false;
+        combined.addInputSegment(c);
+      }
+    }
+    for (let i = 0; i < next.length; i++) next[i].index = i;
+    this.segments = next;
   }
 
   private populateProducers(): void {
@@ -268,9 +301,13 @@ export class Writer {
     if (sym.isData()) return false;
     if (!sym.isLive()) return false;
     if (!sym.isUsedInRegularObj) return false;
+    // A shared library's weak definition may be overridden by another module: import it too.
+    if (cfg.shared && sym.isWeak() && !sym.isUndefined() && !sym.isHidden()) return true;
     if (!sym.isUndefined()) return false;
-    if (sym.isWeak()) return false;
-    if (cfg.importUndefined) return true;
+    if (sym.isWeak() && !cfg.isPic) return false;
+    // PIC reaches functions it does not call directly through GOT.func entries.
+    if (cfg.isPic && sym.kind === UndefinedFunction && !sym.isCalledDirectly) return false;
+    if (cfg.isPic || cfg.importUndefined) return true;
     if (cfg.allowUndefinedSymbols.has(sym.name)) return true;
     return sym.isImported();
   }
@@ -344,6 +381,25 @@ export class Writer {
     this.indirectFunctions.push(sym);
   }
 
+  /** lld requiresGOTAccess: the loader decides where the symbol is. */
+  private requiresGOTAccess(sym: Symbol): boolean {
+    const cfg = this.ctx.config;
+    if (!cfg.isPic) return false;
+    if (sym.isHidden() || sym.isLocal()) return false;
+    if (sym.isDefined() && (!cfg.shared || cfg.bsymbolic)) return false;
+    return true;
+  }
+
+  private addGOTEntry(sym: Symbol): void {
+    if (this.requiresGOTAccess(sym)) {
+      if (sym.gotIndex !== NO_INDEX) return;
+      sym.gotIndex = this.numImportedGlobals++;
+      // The loader can only fill an entry for a symbol some module exports.
+      sym.forceExport = true;
+      this.gotSymbols.push(sym);
+    } else this.addInternalGOTEntry(sym);
+  }
+
   private addInternalGOTEntry(sym: Symbol): void {
     if (sym.requiresGOT) return;
     sym.requiresGOT = true;
@@ -391,11 +447,11 @@ export class Writer {
         case W.R_TABLE_INDEX_SLEB64:
         case W.R_TABLE_INDEX_REL_SLEB:
         case W.R_TABLE_INDEX_REL_SLEB64:
-          this.addElemEntry(sym);
+          if (!this.requiresGOTAccess(sym)) this.addElemEntry(sym);
           break;
         case W.R_GLOBAL_INDEX_LEB:
         case W.R_GLOBAL_INDEX_I32:
-          if (!sym.isGlobal()) this.addInternalGOTEntry(sym);
+          if (!sym.isGlobal()) this.addGOTEntry(sym);
           break;
         case W.R_MEMORY_ADDR_TLS_SLEB:
         case W.R_MEMORY_ADDR_TLS_SLEB64:
@@ -408,7 +464,37 @@ export class Writer {
           if (this.ctx.config.sharedMemory) this.checkTLSReloc(file.toString(), type, sym);
           break;
       }
+      if (this.ctx.config.isPic) this.scanPICReloc(file.toString(), type, sym);
       if (sym.isUndefined() && !sym.isWeak()) this.reportUndefined(file.toString(), sym);
+    }
+  }
+
+  /** What PIC output cannot do with a relocation, and the GOT entries data relocations need. */
+  private scanPICReloc(file: string, type: number, sym: Symbol): void {
+    const name = () => demangleName(this.ctx, sym.name);
+    switch (type) {
+      case W.R_TABLE_INDEX_SLEB:
+      case W.R_TABLE_INDEX_SLEB64:
+      case W.R_MEMORY_ADDR_SLEB:
+      case W.R_MEMORY_ADDR_LEB:
+      case W.R_MEMORY_ADDR_SLEB64:
+      case W.R_MEMORY_ADDR_LEB64:
+        this.ctx.diag.error(`${file}: relocation ${W.RELOC_NAMES[type]} cannot be used against symbol \`${name()}\`; recompile with -fPIC`, { file, symbol: sym.name });
+        break;
+      case W.R_TABLE_INDEX_I32:
+      case W.R_TABLE_INDEX_I64:
+      case W.R_MEMORY_ADDR_I32:
+      case W.R_MEMORY_ADDR_I64:
+        // Applied at run time by __wasm_apply_data_relocs, from the GOT when the loader decides.
+        if (this.requiresGOTAccess(sym)) this.addGOTEntry(sym);
+        break;
+      case W.R_TABLE_INDEX_REL_SLEB:
+      case W.R_TABLE_INDEX_REL_SLEB64:
+      case W.R_MEMORY_ADDR_REL_SLEB:
+      case W.R_MEMORY_ADDR_REL_SLEB64:
+        if (sym.isUndefined())
+          this.ctx.diag.error(`${file}: relocation ${W.RELOC_NAMES[type]} is not supported against an undefined symbol \`${name()}\``, { file, symbol: sym.name });
+        break;
     }
   }
 
@@ -468,6 +554,7 @@ export class Writer {
 
   private createSyntheticInitFunctions(): void {
     const ctx = this.ctx;
+    this.createApplyDataRelocationsFunction();
     // Imported memory cannot be assumed zero: BSS is cleared by __wasm_init_memory (start).
     if (this.segments.some((s) => this.needsPassiveInitialization(s))) {
       ctx.sym.initMemory = ctx.symtab.addSyntheticFunction(
@@ -479,13 +566,149 @@ export class Writer {
       // __wasm_init_memory sets the main thread's __tls_base.
       if (ctx.config.sharedMemory) ctx.sym.tlsBase!.markLive();
     }
-    if (!ctx.config.sharedMemory) return;
-    if (this.internalGotSymbols.some((sym) => sym.isTLS())) {
-      ctx.sym.applyGlobalTLSRelocs = this.addSyntheticInit('__wasm_apply_global_tls_relocs');
-      ctx.sym.tlsBase!.markLive();
+    if (ctx.config.sharedMemory) {
+      if (this.internalGotSymbols.some((sym) => sym.isTLS())) {
+        ctx.sym.applyGlobalTLSRelocs = this.addSyntheticInit('__wasm_apply_global_tls_relocs');
+        ctx.sym.tlsBase!.markLive();
+      }
+      const hasTLSRelocs = (seg: OutputSegment) => seg.isTLS && seg.inputSegments.some((c) => c.relocEnd > c.relocStart);
+      if (this.segments.some(hasTLSRelocs)) ctx.sym.applyTLSRelocs = this.addSyntheticInit('__wasm_apply_tls_relocs');
     }
-    const hasTLSRelocs = (seg: OutputSegment) => seg.isTLS && seg.inputSegments.some((c) => c.relocEnd > c.relocStart);
-    if (this.segments.some(hasTLSRelocs)) ctx.sym.applyTLSRelocs = this.addSyntheticInit('__wasm_apply_tls_relocs');
+    // PIC: internal GOT entries hold addresses relative to the bases, set once they are known.
+    if (ctx.config.isPic && !this.extendedConst && this.internalGotSymbols.some((sym) => !sym.isTLS()))
+      ctx.sym.applyGlobalRelocs = this.addSyntheticInit('__wasm_apply_global_relocs');
+    // One start function: both initializers run from __wasm_start.
+    if (ctx.sym.applyGlobalRelocs && ctx.sym.initMemory) ctx.sym.startFunction = this.addSyntheticInit('__wasm_start');
+  }
+
+  /**
+   * __wasm_apply_data_relocs (lld createApplyDataRelocationsFunction): stores the run-time
+   * values of data relocations a PIC module cannot know (exported, called by the loader). Made
+   * only when some relocation needs it.
+   */
+  private createApplyDataRelocationsFunction(): void {
+    const ctx = this.ctx;
+    const w = new ByteWriter();
+    w.uleb(0);
+    let generated = false;
+    for (const seg of this.segments)
+      if (!ctx.config.sharedMemory || !seg.isTLS) for (const c of seg.inputSegments) if (this.generateRelocationCode(w, c)) generated = true;
+    if (!generated) return;
+    w.u8(W.OP_END);
+    const fn = this.newSyntheticFunction('__wasm_apply_data_relocs', NULL_SIG);
+    const sym = ctx.symtab.addSyntheticFunction('__wasm_apply_data_relocs', W.SYM_EXPORTED, fn);
+    sym.markLive();
+    this.setBody(fn, w);
+  }
+
+  /**
+   * lld InputChunk::generateRelocationCode: code that stores, at each relocated address of a data
+   * chunk, the value only known at run time: from the symbol's GOT entry when it has one (so far),
+   * else (PIC) the base global plus the link-time value. True if it wrote anything.
+   */
+  private generateRelocationCode(w: ByteWriter, c: InputChunk): boolean {
+    const ctx = this.ctx;
+    const file = c.file;
+    if (!file) return false;
+    const pic = ctx.config.isPic;
+    const d = file.data;
+    let generated = false;
+    for (let i = c.relocStart; i < c.relocEnd; i++) {
+      const type = d.relocType[i];
+      const sym = file.symbols[d.relocIndex[i]]!;
+      if (!pic && sym.gotIndex === NO_INDEX) continue;
+      w.u8(W.OP_I32_CONST).sleb((c.va(d.relocOffset[i]) - c.inputSectionOffset) | 0);
+      if (pic) {
+        w.u8(W.OP_GLOBAL_GET).uleb((c.isTLS ? ctx.sym.tlsBase! : ctx.sym.memoryBase!).getGlobalIndex());
+        w.u8(W.OP_I32_ADD);
+      }
+      const wide = W.relocIs64(type);
+      const addend = d.relocAddend[i];
+      if (sym.gotIndex !== NO_INDEX) {
+        w.u8(W.OP_GLOBAL_GET).uleb(sym.gotIndex);
+        if (addend) w.u8(wide ? W.OP_I64_CONST : W.OP_I32_CONST).sleb(addend).u8(wide ? W.OP_I64_ADD : W.OP_I32_ADD);
+      } else {
+        let base = ctx.sym.memoryBase!;
+        if (type === W.R_TABLE_INDEX_I32 || type === W.R_TABLE_INDEX_I64) base = ctx.sym.tableBase!;
+        else if (sym.isTLS()) base = ctx.sym.tlsBase!;
+        w.u8(W.OP_GLOBAL_GET).uleb(base.getGlobalIndex());
+        w.u8(wide ? W.OP_I64_CONST : W.OP_I32_CONST).sleb(this.dataRelocValue(c, i));
+        w.u8(wide ? W.OP_I64_ADD : W.OP_I32_ADD);
+      }
+      w.u8(wide ? W.OP_I64_STORE : W.OP_I32_STORE).uleb(2).uleb(0);
+      generated = true;
+    }
+    return generated;
+  }
+
+  /** ObjFile::calcNewValue for the relocation types data segments hold, before the plan exists. */
+  private dataRelocValue(c: InputChunk, i: number): number {
+    const file = c.file!;
+    const d = file.data;
+    const type = d.relocType[i];
+    const sym = file.symbols[d.relocIndex[i]]!;
+    const addend = d.relocAddend[i];
+    if (!sym.isLive()) return addend;
+    switch (type) {
+      case W.R_TABLE_INDEX_I32:
+      case W.R_TABLE_INDEX_I64:
+        return sym.hasTableIndex() ? sym.getTableIndex() : 0;
+      case W.R_MEMORY_ADDR_I32:
+      case W.R_MEMORY_ADDR_I64:
+      case W.R_MEMORY_ADDR_LOCREL_I32: {
+        if (sym.kind !== DefinedData || sym.isUndefWeak()) return 0;
+        const seg = sym.chunk ? (sym.chunk.parent ?? sym.chunk).outputSeg : null;
+        if (seg && seg.isTLS) return sym.chunk!.chunkOffset(sym.value) + addend;
+        let v = sym.getVA(true) + addend;
+        if (type === W.R_MEMORY_ADDR_LOCREL_I32) v -= c.va(d.relocOffset[i]) - c.inputSectionOffset;
+        return v;
+      }
+      case W.R_GLOBAL_INDEX_I32:
+        return sym.isGlobal() ? sym.getGlobalIndex() : sym.gotIndex;
+      case W.R_FUNCTION_INDEX_I32:
+        return sym.getFunctionIndex();
+      default:
+        throw new Error(`internal error: relocation ${W.RELOC_NAMES[type]} in a data segment of ${file}`);
+    }
+  }
+
+  /** lld createStartFunction: __wasm_start calls both initializers, else one of them is it. */
+  private createStartFunction(): void {
+    const ctx = this.ctx;
+    const s = ctx.sym;
+    if (s.initMemory && s.applyGlobalRelocs) {
+      const w = new ByteWriter();
+      w.uleb(0);
+      w.u8(W.OP_CALL).uleb(s.applyGlobalRelocs.getFunctionIndex());
+      w.u8(W.OP_CALL).uleb(s.initMemory.getFunctionIndex());
+      w.u8(W.OP_END);
+      this.setBody(s.startFunction!.chunk!, w);
+    } else if (s.initMemory) s.startFunction = s.initMemory;
+    else if (s.applyGlobalRelocs) s.startFunction = s.applyGlobalRelocs;
+  }
+
+  /**
+   * __wasm_apply_global_relocs / __wasm_apply_global_tls_relocs (lld GlobalSection::
+   * generateRelocationCode): each internal GOT entry becomes its base global plus its offset.
+   */
+  private createApplyGlobalRelocationsFunction(fn: Symbol, tls: boolean): void {
+    const ctx = this.ctx;
+    const w = new ByteWriter();
+    w.uleb(0);
+    for (const sym of this.internalGotSymbols) {
+      if (sym.isTLS() !== tls) continue;
+      if (sym.kind === DefinedData) {
+        w.u8(W.OP_GLOBAL_GET).uleb((sym.isTLS() ? ctx.sym.tlsBase! : ctx.sym.memoryBase!).getGlobalIndex());
+        w.u8(W.OP_I32_CONST).sleb(sym.getVA() | 0);
+      } else if (sym.isFunction()) {
+        if (sym.isStub) continue;
+        w.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.tableBase!.getGlobalIndex());
+        w.u8(W.OP_I32_CONST).sleb(sym.getTableIndex());
+      } else continue;
+      w.u8(W.OP_I32_ADD).u8(W.OP_GLOBAL_SET).uleb(sym.gotIndex);
+    }
+    w.u8(W.OP_END);
+    this.setBody(fn.chunk!, w);
   }
 
   /** A hidden, live () -> () function the linker writes. */
@@ -572,12 +795,20 @@ export class Writer {
     // No flag when layoutMemory stopped early on an error (which then fails the link; wasm-ld
     // crashes here instead).
     const flag = shared ? (ctx.sym.initMemoryFlag?.getVA() ?? 0) | 0 : 0;
+    const pic = ctx.config.isPic;
     const memArg = (w: ByteWriter) => w.uleb(2).uleb(0);
     const w = new ByteWriter();
-    w.uleb(0);
+    // PIC: the flag's address is __memory_base + its offset, kept in local 0 (local 1 is scratch).
+    const flagAddress = () => (pic ? w.u8(W.OP_LOCAL_GET).uleb(0) : w.u8(W.OP_I32_CONST).sleb(flag));
+    if (shared && pic) {
+      w.uleb(1).uleb(2).u8(W.TYPE_I32);
+      w.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.memoryBase!.getGlobalIndex()).u8(W.OP_I32_CONST).sleb(flag).u8(W.OP_I32_ADD);
+      w.u8(W.OP_LOCAL_SET).uleb(0);
+    } else w.uleb(0);
     if (shared) {
       for (let i = 0; i < 3; i++) w.u8(W.OP_BLOCK).u8(W.BLOCK_NORESULT); // $drop, $wait, $init
-      w.u8(W.OP_I32_CONST).sleb(flag).u8(W.OP_I32_CONST).sleb(0).u8(W.OP_I32_CONST).sleb(1);
+      flagAddress();
+      w.u8(W.OP_I32_CONST).sleb(0).u8(W.OP_I32_CONST).sleb(1);
       memArg(w.u8(W.OP_ATOMICS_PREFIX).uleb(W.OP_I32_RMW_CMPXCHG));
       w.u8(W.OP_BR_TABLE).uleb(2).uleb(0).uleb(1).uleb(2);
       w.u8(W.OP_END); // $init
@@ -585,8 +816,14 @@ export class Writer {
     for (const s of this.segments) {
       if (!this.needsPassiveInitialization(s)) continue;
       w.u8(W.OP_I32_CONST).sleb(s.startVA | 0);
+      if (pic) w.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.memoryBase!.getGlobalIndex()).u8(W.OP_I32_ADD);
       // The main thread uses the static copy of .tdata as its TLS block.
-      if (shared && s.isTLS) w.u8(W.OP_I32_CONST).sleb(s.startVA | 0).u8(W.OP_GLOBAL_SET).uleb(ctx.sym.tlsBase!.getGlobalIndex());
+      if (shared && s.isTLS) {
+        if (pic) w.u8(W.OP_LOCAL_TEE).uleb(1);
+        else w.u8(W.OP_I32_CONST).sleb(s.startVA | 0);
+        w.u8(W.OP_GLOBAL_SET).uleb(ctx.sym.tlsBase!.getGlobalIndex());
+        if (pic) w.u8(W.OP_LOCAL_GET).uleb(1);
+      }
       if (s.isBss) {
         w.u8(W.OP_I32_CONST).sleb(0);
         w.u8(W.OP_I32_CONST).sleb(s.size | 0);
@@ -598,13 +835,16 @@ export class Writer {
       }
     }
     if (shared) {
-      w.u8(W.OP_I32_CONST).sleb(flag).u8(W.OP_I32_CONST).sleb(2);
+      flagAddress();
+      w.u8(W.OP_I32_CONST).sleb(2);
       memArg(w.u8(W.OP_ATOMICS_PREFIX).uleb(W.OP_I32_ATOMIC_STORE));
-      w.u8(W.OP_I32_CONST).sleb(flag).u8(W.OP_I32_CONST).sleb(-1);
+      flagAddress();
+      w.u8(W.OP_I32_CONST).sleb(-1);
       memArg(w.u8(W.OP_ATOMICS_PREFIX).uleb(W.OP_ATOMIC_NOTIFY));
       w.u8(W.OP_DROP).u8(W.OP_BR).uleb(1);
       w.u8(W.OP_END); // $wait
-      w.u8(W.OP_I32_CONST).sleb(flag).u8(W.OP_I32_CONST).sleb(1).u8(W.OP_I64_CONST).sleb(-1);
+      flagAddress();
+      w.u8(W.OP_I32_CONST).sleb(1).u8(W.OP_I64_CONST).sleb(-1);
       memArg(w.u8(W.OP_ATOMICS_PREFIX).uleb(W.OP_I32_ATOMIC_WAIT));
       w.u8(W.OP_DROP);
       w.u8(W.OP_END); // $drop
@@ -636,48 +876,13 @@ export class Writer {
     this.setBody(ctx.sym.initTLS!.chunk!, w);
   }
 
-  /**
-   * __wasm_apply_tls_relocs (lld InputChunk::generateRelocationCode, static case): a relocation
-   * in .tdata against a symbol reached through the GOT is stored at run time, from its GOT entry.
-   */
+  /** __wasm_apply_tls_relocs: each thread's copy of .tdata gets its run-time relocations. */
   private createApplyTLSRelocationsFunction(): void {
     const w = new ByteWriter();
     w.uleb(0);
-    for (const seg of this.segments) {
-      if (!seg.isTLS) continue;
-      for (const c of seg.inputSegments) {
-        const file = c.file;
-        if (!file) continue;
-        const d = file.data;
-        for (let i = c.relocStart; i < c.relocEnd; i++) {
-          const sym = file.symbols[d.relocIndex[i]]!;
-          if (!sym.requiresGOT) continue;
-          const wide = W.relocIs64(d.relocType[i]);
-          w.u8(W.OP_I32_CONST).sleb((seg.startVA + c.outputSegmentOffset + d.relocOffset[i] - c.inputSectionOffset) | 0);
-          w.u8(W.OP_GLOBAL_GET).uleb(sym.gotIndex);
-          const addend = d.relocAddend[i];
-          if (addend) w.u8(wide ? W.OP_I64_CONST : W.OP_I32_CONST).sleb(addend).u8(wide ? W.OP_I64_ADD : W.OP_I32_ADD);
-          w.u8(wide ? W.OP_I64_STORE : W.OP_I32_STORE).uleb(2).uleb(0);
-        }
-      }
-    }
+    for (const seg of this.segments) if (seg.isTLS) for (const c of seg.inputSegments) this.generateRelocationCode(w, c);
     w.u8(W.OP_END);
     this.setBody(this.ctx.sym.applyTLSRelocs!.chunk!, w);
-  }
-
-  /** __wasm_apply_global_tls_relocs: GOT entries of TLS symbols become __tls_base + offset. */
-  private createApplyGlobalTLSRelocationsFunction(): void {
-    const ctx = this.ctx;
-    const w = new ByteWriter();
-    w.uleb(0);
-    for (const sym of this.internalGotSymbols) {
-      if (!sym.isTLS() || sym.kind !== DefinedData) continue;
-      w.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.tlsBase!.getGlobalIndex());
-      w.u8(W.OP_I32_CONST).sleb(sym.getVA() | 0);
-      w.u8(W.OP_I32_ADD).u8(W.OP_GLOBAL_SET).uleb(sym.gotIndex);
-    }
-    w.u8(W.OP_END);
-    this.setBody(ctx.sym.applyGlobalTLSRelocs!.chunk!, w);
   }
 
   private setBody(fn: InputChunk, content: ByteWriter): void {
@@ -823,13 +1028,14 @@ export class Writer {
       out.push({ kind: 'bytes', id, name, body: body.finish(), offset: 0, header: new Uint8Array(0) });
     };
 
+    if (cfg.isPic) bytes(W.SEC_CUSTOM, 'dylink.0', this.dylinkSection());
     if (this.types.length) {
       const w = new ByteWriter();
       w.uleb(this.types.length);
       for (const t of this.types) for (let i = 0; i < t.key.length; i++) w.u8(t.key.charCodeAt(i));
       bytes(W.SEC_TYPE, 'TYPE', w);
     }
-    const numImports = this.importedSymbols.length + (cfg.memoryImport ? 1 : 0);
+    const numImports = this.importedSymbols.length + this.gotSymbols.length + (cfg.memoryImport ? 1 : 0);
     if (numImports) bytes(W.SEC_IMPORT, 'IMPORT', this.importSection(numImports));
     if (this.inputFunctions.length) {
       const w = new ByteWriter();
@@ -886,7 +1092,14 @@ export class Writer {
       for (const seg of inBinary) {
         const h = new ByteWriter();
         h.uleb(seg.initFlags);
-        if (!(seg.initFlags & W.SEGMENT_IS_PASSIVE)) i32ConstExpr(h, seg.startVA);
+        if (!(seg.initFlags & W.SEGMENT_IS_PASSIVE)) {
+          if (cfg.isPic) {
+            // At __memory_base (plus the offset, with extended-const).
+            h.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.memoryBase!.getGlobalIndex());
+            if (this.extendedConst && seg.startVA) h.u8(W.OP_I32_CONST).sleb(seg.startVA | 0).u8(W.OP_I32_ADD);
+            h.u8(W.OP_END);
+          } else i32ConstExpr(h, seg.startVA);
+        }
         h.uleb(seg.size);
         const hb = h.finish();
         headers.push(hb);
@@ -998,6 +1211,10 @@ export class Writer {
         writeTableType(w, sym.getTableType()!);
       }
     }
+    for (const sym of this.gotSymbols) {
+      w.str(sym.isData() ? 'GOT.mem' : 'GOT.func').str(sym.name).u8(W.EXTERNAL_GLOBAL);
+      writeGlobalType(w, { valType: W.TYPE_I32, mutable: true });
+    }
     return w;
   }
 
@@ -1009,11 +1226,26 @@ export class Writer {
       if (g.file) writeInitExpr(w, g.init!, g.file.data.buf);
       else i32ConstExpr(w, g.pointerValue);
     }
-    const shared = this.ctx.config.sharedMemory;
+    const cfg = this.ctx.config;
+    const shared = cfg.sharedMemory;
     for (const sym of this.internalGotSymbols) {
       // With threads a TLS symbol's address differs per thread: __wasm_apply_global_tls_relocs
-      // sets the entry from __tls_base, so it is mutable and starts as the offset in .tdata.
-      writeGlobalType(w, { valType: W.TYPE_I32, mutable: shared && !sym.isStub && sym.isTLS() });
+      // sets the entry from __tls_base, so it is mutable and starts as the offset in .tdata. A PIC
+      // entry is set by __wasm_apply_global_relocs unless extended-const can add the base here.
+      const mutable = !sym.isStub && ((!this.extendedConst && cfg.isPic && !sym.isTLS()) || (shared && sym.isTLS()));
+      writeGlobalType(w, { valType: W.TYPE_I32, mutable });
+      if (this.extendedConst && cfg.isPic) {
+        let base: Symbol | null = null;
+        let offset = 0;
+        if (sym.kind === DefinedData && !sym.isTLS()) [base, offset] = [this.ctx.sym.memoryBase!, sym.getVA()];
+        else if (sym.isFunction() && !sym.isStub) [base, offset] = [this.ctx.sym.tableBase!, sym.getTableIndex()];
+        if (base) {
+          w.u8(W.OP_GLOBAL_GET).uleb(base.getGlobalIndex());
+          if (offset) w.u8(W.OP_I32_CONST).sleb(offset | 0).u8(W.OP_I32_ADD);
+          w.u8(W.OP_END);
+          continue;
+        }
+      }
       let v = 0;
       if (sym.kind === DefinedData) v = sym.getVA(!shared);
       else if (sym.isFunction()) v = sym.isStub ? 0 : sym.getTableIndex();
@@ -1034,7 +1266,8 @@ export class Writer {
     const flags = tableNumber ? 2 : 0;
     w.uleb(flags);
     if (flags) w.uleb(tableNumber);
-    i32ConstExpr(w, ctx.config.tableBase);
+    if (ctx.config.isPic) w.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.tableBase!.getGlobalIndex()).u8(W.OP_END);
+    else i32ConstExpr(w, ctx.config.tableBase);
     if (flags) w.u8(0);
     w.uleb(this.indirectFunctions.length);
     for (const sym of this.indirectFunctions) w.uleb(sym.getFunctionIndex());
@@ -1056,7 +1289,9 @@ export class Writer {
     let fcount = 0;
     for (const sym of this.importedSymbols) {
       if (!sym.isFunction()) continue;
-      fnames.uleb(sym.functionIndex).str(demangleName(ctx, sym.name));
+      // As lld: getFunctionIndex, which is a stub's when the import also got one (PIC with
+      // unresolved symbols allowed); lld's name map is then out of order, and so is weld's.
+      fnames.uleb(sym.getFunctionIndex()).str(demangleName(ctx, sym.name));
       fcount++;
     }
     for (const fn of this.inputFunctions) {
@@ -1071,6 +1306,10 @@ export class Writer {
     for (const sym of this.importedSymbols) {
       if (!sym.isGlobal()) continue;
       gnames.uleb(sym.globalIndex).str(demangleName(ctx, sym.name));
+      gcount++;
+    }
+    for (const sym of this.gotSymbols) {
+      gnames.uleb(sym.gotIndex).str(demangleName(ctx, sym.name));
       gcount++;
     }
     for (const g of this.inputGlobals) {
@@ -1092,6 +1331,36 @@ export class Writer {
       dcount++;
     }
     if (dcount) sub(9, new ByteWriter().uleb(dcount).bytes(dnames.finish()));
+    return w;
+  }
+
+  /** lld DylinkSection: what the loader must reserve, and which exports and imports are special. */
+  private dylinkSection(): ByteWriter {
+    const ctx = this.ctx;
+    const w = new ByteWriter().str('dylink.0');
+    const sub = (type: number, body: ByteWriter) => {
+      const b = body.finish();
+      w.u8(type).uleb(b.length).bytes(b);
+    };
+    sub(1, new ByteWriter().uleb(this.mem.memSize).uleb(this.mem.memAlign).uleb(this.indirectFunctions.length).uleb(0)); // WASM_DYLINK_MEM_INFO
+    const exportInfo: Symbol[] = [];
+    const importInfo: Symbol[] = [];
+    for (const sym of ctx.symtab.symbols) {
+      if (!sym.isLive()) continue;
+      // TLS exports are relative to __tls_base, not __memory_base; weak imports may stay missing.
+      if (isExported(ctx, sym) && sym.isTLS() && sym.kind === DefinedData) exportInfo.push(sym);
+      if (sym.isUndefWeak()) importInfo.push(sym);
+    }
+    if (exportInfo.length) {
+      const b = new ByteWriter().uleb(exportInfo.length);
+      for (const sym of exportInfo) b.str(sym.name).uleb(sym.flags);
+      sub(3, b); // WASM_DYLINK_EXPORT_INFO
+    }
+    if (importInfo.length) {
+      const b = new ByteWriter().uleb(importInfo.length);
+      for (const sym of importInfo) b.str(sym.importModule ?? 'env').str(sym.importName ?? sym.name).uleb(sym.flags);
+      sub(4, b); // WASM_DYLINK_IMPORT_INFO
+    }
     return w;
   }
 

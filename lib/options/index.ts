@@ -41,6 +41,13 @@ export interface LinkOptions {
   compressRelocations: boolean;
   /** -Bsymbolic (meaningful only with -shared, which weld does not do: a warning). */
   bsymbolic: boolean;
+  /** -shared: a dynamic library (dylink.0, imported memory, table and GOT). */
+  shared: boolean;
+  /** -pie: a position independent executable. */
+  pie: boolean;
+  /** -shared or -pie (lld ctx.isPic). */
+  isPic: boolean;
+  experimentalPic: boolean;
   /** --reproduce / LLD_REPRODUCE: the tar to write, and its response.txt. */
   reproduce: { given: string; path: string; response: string } | null;
   optimize: number;
@@ -92,8 +99,6 @@ export interface LinkOptions {
 const UNSUPPORTED: Record<string, string> = {
   relocatable: '-r/--relocatable',
   emit_relocs: '--emit-relocs',
-  shared: '-shared',
-  pie: '-pie',
 };
 
 /** --build-id: which id the `build_id` section carries (lld getBuildId, parseHex). */
@@ -315,6 +320,10 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     dumpPlan: value('dump_plan'),
     buildId: NO_BUILD_ID,
     bsymbolic: has('Bsymbolic'),
+    shared,
+    pie: hasFlag(args, 'pie', 'no_pie', false),
+    isPic: false,
+    experimentalPic: has('experimental_pic'),
     compressRelocations: has('compress_relocations'),
     reproduce: null,
     argv,
@@ -342,8 +351,19 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   const repro = has('reproduce') ? value('reproduce') : process.env.LLD_REPRODUCE || '';
   if (repro) o.reproduce = { given: repro, path: isAbsolute(repro) ? repro : join(cwd, repro), response: responseFile(args, cwd) };
   // setConfigs: defaults that depend on other options.
-  if (!o.tableBase) o.tableBase = 1;
-  if (!o.globalBase && !o.stackFirst) o.globalBase = 1024;
+  o.isPic = o.pie || o.shared;
+  if (o.isPic) {
+    if (o.exportTable) diag.error('-shared/-pie is incompatible with --export-table');
+    // The table is the loader's: symbols' table slots are relative to __table_base.
+    o.importTable = true;
+  } else {
+    if (!o.tableBase) o.tableBase = 1;
+    if (!o.globalBase && !o.stackFirst) o.globalBase = 1024;
+  }
+  if (o.shared) {
+    if (o.memoryExport !== null) diag.error('--export-memory is incompatible with --shared');
+    if (o.memoryImport === null) o.memoryImport = ['env', 'memory'];
+  }
   if (o.memoryExport === null && o.memoryImport === null) o.memoryExport = 'memory';
 
   for (const a of args) {
@@ -381,10 +401,19 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
 export function checkOptions(o: LinkOptions, diag: Diagnostics): void {
   if (o.compressRelocations && !o.stripDebug && !o.stripAll)
     diag.error('--compress-relocations is incompatible with output debug information. Please pass --strip-debug or --strip-all');
+  if (o.pie && o.shared) diag.error('-shared and -pie may not be used together');
   if (!o.output) diag.error('no output file specified');
   if (o.importTable && o.exportTable) diag.error('--import-table and --export-table may not be used together');
-  // -shared is refused above, so -Bsymbolic never means anything here; lld says so and links on.
-  if (o.bsymbolic) diag.warn('-Bsymbolic is only meaningful when combined with -shared');
+  // Module-linking style dynamic libraries will change what -shared and -pie mean.
+  if (!o.experimentalPic) {
+    if (o.shared) diag.warn('creating shared libraries, with -shared, is not yet stable');
+    if (o.pie) diag.warn('creating PIEs, with -pie, is not yet stable');
+  }
+  if (o.bsymbolic && !o.shared) diag.warn('-Bsymbolic is only meaningful when combined with -shared');
+  if (o.isPic) {
+    if (o.globalBase) diag.error('--global-base may not be used with -shared/-pie');
+    if (o.tableBase) diag.error('--table-base may not be used with -shared/-pie');
+  }
 }
 
 /** strtoull-like parse with base autodetection (0x.., 0..), as llvm::to_integer(s, v, 0). */

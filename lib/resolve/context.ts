@@ -33,6 +33,10 @@ export interface WellKnown {
   initMemoryFlag: Symbol | null;
   applyTLSRelocs: Symbol | null;
   applyGlobalTLSRelocs: Symbol | null;
+  /** PIC: the imported bases of this module's memory and table slots. */
+  memoryBase: Symbol | null;
+  tableBase: Symbol | null;
+  applyGlobalRelocs: Symbol | null;
 }
 
 let linkEpoch = 0;
@@ -78,6 +82,9 @@ export class Context {
     initMemoryFlag: null,
     applyTLSRelocs: null,
     applyGlobalTLSRelocs: null,
+    memoryBase: null,
+    tableBase: null,
+    applyGlobalRelocs: null,
   };
 
   constructor(

@@ -17,14 +17,31 @@ function createGlobal(ctx: Context, name: string, mutable: boolean): InputElemen
   return g;
 }
 
+/** An i32 global the environment provides (lld createUndefinedGlobal). */
+function createUndefinedGlobal(ctx: Context, name: string, mutable: boolean): Symbol {
+  const sym = ctx.symtab.addUndefinedGlobal(name, undefined, undefined, W.SYM_UNDEFINED, null, { valType: W.TYPE_I32, mutable });
+  ctx.config.allowUndefinedSymbols.add(name);
+  sym.isUsedInRegularObj = true;
+  return sym;
+}
+
 /** __wasm_call_ctors and __stack_pointer, made before any input is read. */
 export function createSyntheticSymbols(ctx: Context): void {
   const fn = new InputChunk(CHUNK_FUNCTION, null, '__wasm_call_ctors', ctx.config.gcSections);
   fn.sig = NULL_SIG;
   ctx.sym.callCtors = ctx.symtab.addSyntheticFunction('__wasm_call_ctors', W.SYM_VISIBILITY_HIDDEN, fn);
-  // Default visibility since LLVM 22 (llvm-project#161284): -E and --export-all may export it.
-  ctx.sym.stackPointer = ctx.symtab.addSyntheticGlobal('__stack_pointer', 0, createGlobal(ctx, '__stack_pointer', true));
-  ctx.sym.stackPointer.markLive();
+  if (ctx.config.isPic) {
+    // The loader owns the stack and places this module's data and table slots: all imported.
+    ctx.sym.stackPointer = createUndefinedGlobal(ctx, '__stack_pointer', true);
+    ctx.sym.memoryBase = createUndefinedGlobal(ctx, '__memory_base', false);
+    ctx.sym.tableBase = createUndefinedGlobal(ctx, '__table_base', false);
+    ctx.sym.memoryBase.markLive();
+    ctx.sym.tableBase.markLive();
+  } else {
+    // Default visibility since LLVM 22 (llvm-project#161284): -E and --export-all may export it.
+    ctx.sym.stackPointer = ctx.symtab.addSyntheticGlobal('__stack_pointer', 0, createGlobal(ctx, '__stack_pointer', true));
+    ctx.sym.stackPointer.markLive();
+  }
   if (ctx.config.sharedMemory) {
     // Threads: each thread's TLS block is set up by __wasm_init_tls, so __tls_base is mutable.
     const t = ctx.symtab;
@@ -41,14 +58,16 @@ export function createSyntheticSymbols(ctx: Context): void {
 export function createOptionalSymbols(ctx: Context): void {
   const t = ctx.symtab;
   ctx.sym.dsoHandle = t.addOptionalDataSymbol('__dso_handle');
-  ctx.sym.dataEnd = t.addOptionalDataSymbol('__data_end');
-  ctx.sym.stackLow = t.addOptionalDataSymbol('__stack_low');
-  ctx.sym.stackHigh = t.addOptionalDataSymbol('__stack_high');
-  ctx.sym.globalBase = t.addOptionalDataSymbol('__global_base');
-  ctx.sym.heapBase = t.addOptionalDataSymbol('__heap_base');
-  ctx.sym.heapEnd = t.addOptionalDataSymbol('__heap_end');
-  ctx.sym.definedMemoryBase = t.addOptionalDataSymbol('__memory_base');
-  ctx.sym.definedTableBase = t.addOptionalDataSymbol('__table_base');
+  if (!ctx.config.shared) ctx.sym.dataEnd = t.addOptionalDataSymbol('__data_end');
+  if (!ctx.config.isPic) {
+    ctx.sym.stackLow = t.addOptionalDataSymbol('__stack_low');
+    ctx.sym.stackHigh = t.addOptionalDataSymbol('__stack_high');
+    ctx.sym.globalBase = t.addOptionalDataSymbol('__global_base');
+    ctx.sym.heapBase = t.addOptionalDataSymbol('__heap_base');
+    ctx.sym.heapEnd = t.addOptionalDataSymbol('__heap_end');
+    ctx.sym.definedMemoryBase = t.addOptionalDataSymbol('__memory_base');
+    ctx.sym.definedTableBase = t.addOptionalDataSymbol('__table_base');
+  }
   ctx.sym.firstPageEnd = t.addOptionalDataSymbol('__wasm_first_page_end', ctx.config.pageSize);
   if (ctx.config.sharedMemory) return;
   // Objects built with TLS may be linked into single-threaded programs: __tls_base is then an
@@ -152,7 +171,7 @@ export function resolve(ctx: Context, files: ObjFile[], stubs: StubFile[] = []):
 
   // libc's __wasm_call_dtors is called by command export wrappers (if wrappers are needed).
   const callCtors = ctx.sym.callCtors!;
-  if (!callCtors.isUsedInRegularObj && callCtors.name !== cfg.entry && !ctx.exportedSymbols.has(callCtors.name)) {
+  if (!cfg.shared && !callCtors.isUsedInRegularObj && callCtors.name !== cfg.entry && !ctx.exportedSymbols.has(callCtors.name)) {
     const d = handleUndefined(ctx, '__wasm_call_dtors', '<internal>');
     if (d) {
       if (d.kind === DefinedFunction) {
@@ -179,7 +198,8 @@ export function resolve(ctx: Context, files: ObjFile[], stubs: StubFile[] = []):
     const sym = ctx.symtab.find(name);
     if (sym && sym.isDefined()) sym.forceExport = true;
   }
-  ctx.symtab.handleWeakUndefines();
+  // Weak undefined functions stay imports in PIC modules (the loader may provide them).
+  if (!cfg.isPic) ctx.symtab.handleWeakUndefines();
   if (entrySym) entrySym.setHidden(false);
   ctx.diag.checkpoint();
 

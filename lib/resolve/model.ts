@@ -339,7 +339,8 @@ export class Symbol {
   }
 
   getGlobalIndex(): number {
-    if (this.kind === DefinedGlobal) return this.element!.assignedIndex;
+    // A weak global of a shared library is also imported: uses go through the import.
+    if (this.kind === DefinedGlobal && this.globalIndex === NO_INDEX) return this.element!.assignedIndex;
     return this.globalIndex;
   }
 
