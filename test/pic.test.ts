@@ -1,0 +1,199 @@
+// -shared and -pie (position independent modules), differential against wasm-ld 22 (YoWASP):
+// dylink.0, the imported bases, stack pointer and table, GOT.mem/GOT.func imports, the combined
+// .data segment, __wasm_apply_data_relocs, __wasm_apply_global_relocs and __wasm_start, weak
+// definitions imported and exported, extended-const, TLS with and without shared memory, and
+// wasm-ld's errors. A shared library is then loaded by a small dynamic loader and called.
+
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileToFiles, type LinkOutcome } from './support/toolchain.js';
+import { expectSameLink, linkBoth } from './support/expect.js';
+import { runLink } from '../lib/link.js';
+
+let dir: string;
+
+const LIB = `extern int ext_data;
+extern int ext_func(int);
+static int local_data = 5;
+int global_data = 7;
+int *ptr_to_ext = &ext_data;
+int *ptr_to_local = &local_data;
+static int sq(int x) { return x * x; }
+int (*fp_local)(int) = sq;
+const char *str = "hello";
+char bss_buf[256];
+__attribute__((weak)) int weak_fn(int x) { return x + 100; }
+__attribute__((visibility("hidden"))) int hidden_data = 9;
+int api(int x) { return ext_func(x) + *ptr_to_ext + *ptr_to_local + global_data + fp_local(x) + weak_fn(x) + bss_buf[5] + hidden_data; }
+const char *get_str(void) { return str; }
+int *get_ptr_local(void) { return ptr_to_local; }
+int (*addr_api(void))(int) { return api; }
+int *addr_ext_data(void) { return &ext_data; }
+__attribute__((constructor)) static void ctor(void) { global_data += 10; }
+`;
+
+const MAIN = `extern int global_data;
+extern int api(int);
+int ext_data = 1000;
+int ext_func(int x) { return x - 1; }
+int main(void) { return api(3) + global_data; }
+`;
+
+const TLS = `_Thread_local int tv = 3;
+extern _Thread_local int ext_tv;
+int get_tv(void) { return tv + ext_tv; }
+int *tv_addr(void) { return &tv; }
+`;
+
+async function put(sources: Record<string, string>, args: string[], suffix = ''): Promise<void> {
+  const names = Object.keys(sources);
+  const paths = await compileToFiles(sources, args, { sources: names });
+  names.forEach((n, i) => writeFileSync(join(dir, n.replace(/\.c$/, `${suffix}.o`)), readFileSync(paths[i])));
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'weld-pic-'));
+  await put({ 'lib.c': LIB, 'main.c': MAIN }, ['-O2', '-fPIC', '-fvisibility=default']);
+  await put({ 'lib.c': LIB, 'main.c': MAIN }, ['-O2', '-fPIC', '-fvisibility=default', '-mextended-const'], 'x');
+  await put({ 'main.c': MAIN }, ['-O2'], 'static');
+  await put({ 'tls.c': TLS, 'tls2.c': '_Thread_local int ext_tv = 4;\n' }, ['-O2', '-fPIC', '-fvisibility=default', '-matomics', '-mbulk-memory']);
+}, 180_000);
+
+async function same(args: string[]): Promise<LinkOutcome> {
+  const { lld, weld } = await linkBoth([...args, '-o', 'out.wasm'], dir);
+  expectSameLink(weld, lld);
+  return weld;
+}
+
+const XPIC = '--experimental-pic';
+
+describe('-shared and -pie match wasm-ld 22', () => {
+  const ok: [string, string[]][] = [
+    ['a shared library', ['-shared', XPIC, 'lib.o', '--allow-undefined']],
+    ['a shared library, the warning without --experimental-pic', ['-shared', 'lib.o', '--allow-undefined']],
+    ['a shared library importing its undefined functions', ['-shared', XPIC, 'lib.o', '--import-undefined', '--unresolved-symbols=ignore-all']],
+    ['unresolved symbols as warnings (the stubs lld makes too)', ['-shared', XPIC, 'lib.o', '--warn-unresolved-symbols']],
+    ['--export-all and --no-gc-sections', ['-shared', XPIC, 'lib.o', '--allow-undefined', '--export-all', '--no-gc-sections']],
+    ['a PIE', ['-pie', XPIC, 'lib.o', 'main.o', '--entry=main']],
+    ['a PIE with imported memory', ['-pie', XPIC, 'lib.o', 'main.o', '--no-entry', '--export=main', '--import-memory']],
+    ['extended-const: one segment per name, bases added in initializers', ['-shared', XPIC, 'libx.o', 'mainx.o']],
+    ['an extended-const PIE', ['-pie', XPIC, 'libx.o', 'mainx.o', '--entry=main']],
+    ['TLS in a shared library', ['-shared', XPIC, 'tls.o', 'tls2.o']],
+    ['TLS with shared memory: __wasm_init_memory finds its flag through __memory_base', ['-shared', XPIC, 'tls.o', 'tls2.o', '--shared-memory']],
+    ['a threaded PIE', ['-pie', XPIC, 'tls.o', 'tls2.o', '--shared-memory', '--no-entry', '--export=get_tv', '--export=__wasm_init_tls']],
+  ];
+  for (const [what, args] of ok) {
+    it(what, async () => {
+      const weld = await same(args);
+      expect(weld.code).toBe(0);
+    });
+  }
+
+  it('errors: an object built without -fPIC', async () => {
+    const weld = await same(['-pie', XPIC, 'lib.o', 'mainstatic.o', '--entry=main']);
+    expect(weld.code).toBe(1);
+    expect(weld.messages.some((m) => /recompile with -fPIC$/.test(m))).toBe(true);
+  });
+
+  it('errors: undefined symbols of a shared library, option conflicts', async () => {
+    expect((await same(['-shared', XPIC, 'lib.o'])).messages).toContain('error: lib.o: undefined symbol: ext_func');
+    expect((await same(['-shared', '-pie', 'lib.o'])).messages).toContain('error: -shared and -pie may not be used together');
+    expect((await same(['-shared', XPIC, 'lib.o', '--global-base=1024'])).messages).toContain('error: --global-base may not be used with -shared/-pie');
+    expect((await same(['-pie', XPIC, 'lib.o', '--table-base=4'])).messages).toContain('error: --table-base may not be used with -shared/-pie');
+    expect((await same(['-shared', XPIC, 'lib.o', '--export-memory'])).messages).toContain('error: --export-memory is incompatible with --shared');
+    expect((await same(['-pie', XPIC, 'lib.o', '--export-table'])).messages).toContain('error: -shared/-pie is incompatible with --export-table');
+  });
+
+  it('a shared library as an input is refused with a message (not implemented)', () => {
+    runLink({ argv: ['-shared', XPIC, 'lib.o', '--allow-undefined', '-o', 'lib.so'], cwd: dir, requireOutput: true });
+    expect(() => runLink({ argv: ['-pie', XPIC, 'main.o', 'lib.so', '--entry=main', '-o', 'out.wasm'], cwd: dir, requireOutput: true })).toThrow(
+      expect.objectContaining({ diagnostics: [expect.objectContaining({ message: 'lib.so: shared libraries as inputs (dylink.0) are not supported by weld yet' })] }),
+    );
+  });
+});
+
+/** The dylink.0 memory info: data size, alignment (log2), table size. */
+function memInfo(mod: WebAssembly.Module): { memSize: number; memAlign: number; tableSize: number } {
+  const sec = new Uint8Array(WebAssembly.Module.customSections(mod, 'dylink.0')[0]);
+  let at = 0;
+  const uleb = () => {
+    let v = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = sec[at++]!;
+      v += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    return v;
+  };
+  expect(uleb()).toBe(1); // WASM_DYLINK_MEM_INFO
+  uleb();
+  return { memSize: uleb(), memAlign: uleb(), tableSize: uleb() };
+}
+
+describe('a -shared module loads and runs', () => {
+  it('relocated data, function pointers through the table, GOT entries, constructors and BSS', async () => {
+    const weld = await same(['-shared', XPIC, 'lib.o', '--allow-undefined']);
+    const mod = new WebAssembly.Module(weld.bytes!);
+    const { memSize, tableSize } = memInfo(mod);
+    // Where this loader puts the library's data and table slots, and the host's ext_data.
+    const memoryBase = 4096;
+    const tableBase = 3;
+    const extData = 1024;
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    new DataView(memory.buffer).setInt32(extData, 1000, true);
+    new Uint8Array(memory.buffer, memoryBase, memSize).fill(0xaa); // BSS must come out zeroed
+    const table = new WebAssembly.Table({ initial: tableBase + tableSize, element: 'anyfunc' });
+    const i32 = (v: number, mutable = false) => new WebAssembly.Global({ value: 'i32', mutable }, v);
+    let weakFn: (x: number) => number = () => -1;
+    const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {
+      env: {
+        memory,
+        __indirect_function_table: table,
+        __memory_base: i32(memoryBase),
+        __table_base: i32(tableBase),
+        __stack_pointer: i32(65536, true),
+        ext_func: (x: number) => x - 1,
+        // A shared library's weak definition is imported too: the loader picks one.
+        weak_fn: (x: number) => weakFn(x),
+      },
+      'GOT.mem': {},
+      'GOT.func': {},
+    };
+    // The GOT: one mutable global per symbol the module reaches through it, filled once the
+    // module's own exports are known (its default-visibility symbols go through the GOT too).
+    const got = WebAssembly.Module.imports(mod).filter((i) => i.module === 'GOT.mem' || i.module === 'GOT.func');
+    for (const g of got) imports[g.module][g.name] = i32(0, true);
+    const lib = new WebAssembly.Instance(mod, imports).exports as Record<string, CallableFunction>;
+    weakFn = (x) => (lib.weak_fn as (x: number) => number)(x);
+    for (const g of got) {
+      const entry = imports[g.module][g.name] as WebAssembly.Global;
+      if (g.module === 'GOT.mem') entry.value = g.name === 'ext_data' ? extData : memoryBase + ((lib[g.name] as unknown as WebAssembly.Global).value as number);
+      else {
+        entry.value = table.grow(1);
+        table.set(entry.value as number, lib[g.name] as unknown as WebAssembly.ExportValue as never);
+      }
+    }
+    expect(got.map((g) => `${g.module}.${g.name}`)).toEqual(expect.arrayContaining(['GOT.mem.ext_data', 'GOT.func.api']));
+    lib.__wasm_apply_data_relocs();
+    lib.__wasm_call_ctors();
+    const mem = new DataView(memory.buffer);
+    // ext_func(3) + ext_data + local_data + global_data (7, +10 by the constructor) + sq(3)
+    // through the table + weak_fn(3) + bss + hidden_data.
+    expect((lib.api as (x: number) => number)(3)).toBe(2 + 1000 + 5 + 17 + 9 + 103 + 0 + 9);
+    const ptrLocal = (lib.get_ptr_local as () => number)();
+    expect(ptrLocal).toBeGreaterThanOrEqual(memoryBase);
+    expect(ptrLocal).toBeLessThan(memoryBase + memSize);
+    expect(mem.getInt32(ptrLocal, true)).toBe(5);
+    const str = (lib.get_str as () => number)();
+    expect(new TextDecoder().decode(new Uint8Array(memory.buffer, str, 5))).toBe('hello');
+    expect((lib.addr_ext_data as () => number)()).toBe(extData);
+    // A function pointer through GOT.func: the table slot the loader gave api.
+    expect(table.get((lib.addr_api as () => number)())).toBe(lib.api);
+    // Exports of data symbols are offsets from __memory_base.
+    expect(mem.getInt32(memoryBase + ((lib.global_data as unknown as WebAssembly.Global).value as number), true)).toBe(17);
+  });
+});
