@@ -1,4 +1,5 @@
-// -shared and -pie (position independent modules), differential against wasm-ld 22 (YoWASP):
+// -shared and -pie (position independent modules) and --unresolved-symbols=import-dynamic,
+// differential against wasm-ld 22 (YoWASP):
 // dylink.0, the imported bases, stack pointer and table, GOT.mem/GOT.func imports, the combined
 // .data segment, __wasm_apply_data_relocs, __wasm_apply_global_relocs and __wasm_start, weak
 // definitions imported and exported, extended-const, TLS with and without shared memory, and
@@ -83,6 +84,10 @@ describe('-shared and -pie match wasm-ld 22', () => {
     ['TLS in a shared library', ['-shared', XPIC, 'tls.o', 'tls2.o']],
     ['TLS with shared memory: __wasm_init_memory finds its flag through __memory_base', ['-shared', XPIC, 'tls.o', 'tls2.o', '--shared-memory']],
     ['a threaded PIE', ['-pie', XPIC, 'tls.o', 'tls2.o', '--shared-memory', '--no-entry', '--export=get_tv', '--export=__wasm_init_tls']],
+    // Undefined symbols become imports (GOT entries for data) in an otherwise static module.
+    ['--unresolved-symbols=import-dynamic, with its warning', ['lib.o', '--no-entry', '--export=api', '--export=addr_ext_data', '--unresolved-symbols=import-dynamic']],
+    ['--unresolved-symbols=import-dynamic with --experimental-pic', ['lib.o', 'main.o', '--entry=main', '--unresolved-symbols=import-dynamic', XPIC]],
+    ['--unresolved-symbols=import-dynamic in a shared library', ['-shared', XPIC, 'lib.o', '--unresolved-symbols=import-dynamic']],
   ];
   for (const [what, args] of ok) {
     it(what, async () => {
@@ -95,6 +100,9 @@ describe('-shared and -pie match wasm-ld 22', () => {
     const weld = await same(['-pie', XPIC, 'lib.o', 'mainstatic.o', '--entry=main']);
     expect(weld.code).toBe(1);
     expect(weld.messages.some((m) => /recompile with -fPIC$/.test(m))).toBe(true);
+    // import-dynamic needs -fPIC only where a symbol stays undefined.
+    const dyn = await same(['mainstatic.o', '--no-entry', '--export=main', '--unresolved-symbols=import-dynamic', XPIC]);
+    expect(dyn.messages.some((m) => /R_WASM_MEMORY_ADDR_LEB cannot be used against symbol `global_data`; recompile with -fPIC$/.test(m))).toBe(true);
   });
 
   it('errors: undefined symbols of a shared library, option conflicts', async () => {

@@ -307,7 +307,7 @@ export class Writer {
     if (sym.isWeak() && !cfg.isPic) return false;
     // PIC reaches functions it does not call directly through GOT.func entries.
     if (cfg.isPic && sym.kind === UndefinedFunction && !sym.isCalledDirectly) return false;
-    if (cfg.isPic || cfg.importUndefined) return true;
+    if (cfg.isPic || cfg.importUndefined || cfg.unresolvedSymbols === 'import-dynamic') return true;
     if (cfg.allowUndefinedSymbols.has(sym.name)) return true;
     return sym.isImported();
   }
@@ -384,7 +384,7 @@ export class Writer {
   /** lld requiresGOTAccess: the loader decides where the symbol is. */
   private requiresGOTAccess(sym: Symbol): boolean {
     const cfg = this.ctx.config;
-    if (!cfg.isPic) return false;
+    if (!cfg.isPic && cfg.unresolvedSymbols !== 'import-dynamic') return false;
     if (sym.isHidden() || sym.isLocal()) return false;
     if (sym.isDefined() && (!cfg.shared || cfg.bsymbolic)) return false;
     return true;
@@ -395,7 +395,7 @@ export class Writer {
       if (sym.gotIndex !== NO_INDEX) return;
       sym.gotIndex = this.numImportedGlobals++;
       // The loader can only fill an entry for a symbol some module exports.
-      sym.forceExport = true;
+      if (this.ctx.config.isPic) sym.forceExport = true;
       this.gotSymbols.push(sym);
     } else this.addInternalGOTEntry(sym);
   }
@@ -420,7 +420,7 @@ export class Writer {
     const msg = `${file}: undefined symbol: ${demangleName(ctx, sym.name)}`;
     if (ctx.config.unresolvedSymbols === 'error') ctx.diag.error(msg, { file, symbol: sym.name });
     else if (ctx.config.unresolvedSymbols === 'warn') ctx.diag.warn(msg, { file, symbol: sym.name });
-    if (sym.kind === UndefinedFunction && !sym.stubFunction && !ctx.config.importUndefined) {
+    if (sym.kind === UndefinedFunction && !sym.stubFunction && ctx.config.unresolvedSymbols !== 'import-dynamic' && !ctx.config.importUndefined) {
       sym.stubFunction = ctx.symtab.createUndefinedStub(sym.sig!);
       sym.stubFunction.markLive();
       sym.isStub = true;
@@ -464,7 +464,8 @@ export class Writer {
           if (this.ctx.config.sharedMemory) this.checkTLSReloc(file.toString(), type, sym);
           break;
       }
-      if (this.ctx.config.isPic) this.scanPICReloc(file.toString(), type, sym);
+      const cfg = this.ctx.config;
+      if (cfg.isPic || (cfg.unresolvedSymbols === 'import-dynamic' && sym.isUndefined())) this.scanPICReloc(file.toString(), type, sym);
       if (sym.isUndefined() && !sym.isWeak()) this.reportUndefined(file.toString(), sym);
     }
   }
@@ -1028,7 +1029,8 @@ export class Writer {
       out.push({ kind: 'bytes', id, name, body: body.finish(), offset: 0, header: new Uint8Array(0) });
     };
 
-    if (cfg.isPic) bytes(W.SEC_CUSTOM, 'dylink.0', this.dylinkSection());
+    // Dynamic imports need a loader too (lld DylinkSection::isNeeded).
+    if (cfg.isPic || cfg.unresolvedSymbols === 'import-dynamic') bytes(W.SEC_CUSTOM, 'dylink.0', this.dylinkSection());
     if (this.types.length) {
       const w = new ByteWriter();
       w.uleb(this.types.length);

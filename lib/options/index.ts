@@ -243,10 +243,8 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   if (ur) {
     const s = ur.values[0];
     if (s === 'ignore-all') unresolved = 'ignore';
-    else if (s === 'import-dynamic') {
-      unresolved = 'import-dynamic';
-      diag.error('--unresolved-symbols=import-dynamic is not supported by weld yet');
-    } else if (s !== 'report-all') diag.error(`unknown --unresolved-symbols value: ${s}`);
+    else if (s === 'import-dynamic') unresolved = 'import-dynamic';
+    else if (s !== 'report-all') diag.error(`unknown --unresolved-symbols value: ${s}`);
   }
 
   let memoryImport: [string, string] | null = null;
@@ -408,6 +406,7 @@ export function checkOptions(o: LinkOptions, diag: Diagnostics): void {
   if (!o.experimentalPic) {
     if (o.shared) diag.warn('creating shared libraries, with -shared, is not yet stable');
     if (o.pie) diag.warn('creating PIEs, with -pie, is not yet stable');
+    if (o.unresolvedSymbols === 'import-dynamic') diag.warn('dynamic imports are not yet stable (--unresolved-symbols=import-dynamic)');
   }
   if (o.bsymbolic && !o.shared) diag.warn('-Bsymbolic is only meaningful when combined with -shared');
   if (o.isPic) {
