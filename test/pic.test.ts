@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileToFiles, type LinkOutcome } from './support/toolchain.js';
+import { compileToFiles, sysroot, type LinkOutcome } from './support/toolchain.js';
 import { expectSameLink, linkBoth } from './support/expect.js';
 import { runLink } from '../lib/link.js';
 
@@ -42,6 +42,24 @@ int ext_func(int x) { return x - 1; }
 int main(void) { return api(3) + global_data; }
 `;
 
+const USE = `extern int api(int);
+extern int global_data;
+extern int *ptr_to_local;
+int ext_data = 1000;
+int ext_func(int x) { return x - 1; }
+int (*pa)(int) = api;
+int main(void) { return api(3) + global_data + *ptr_to_local + pa(1); }
+`;
+
+const MISMATCH = `extern long long api(long long);
+int main(void) { return (int)api(3); }
+`;
+
+const HELLO = `#include <stdio.h>
+#include <stdlib.h>
+char *greet(const char *who) { char *b = malloc(64); snprintf(b, 64, "hello %s", who); return b; }
+`;
+
 const TLS = `_Thread_local int tv = 3;
 extern _Thread_local int ext_tv;
 int get_tv(void) { return tv + ext_tv; }
@@ -58,7 +76,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'weld-pic-'));
   await put({ 'lib.c': LIB, 'main.c': MAIN }, ['-O2', '-fPIC', '-fvisibility=default']);
   await put({ 'lib.c': LIB, 'main.c': MAIN }, ['-O2', '-fPIC', '-fvisibility=default', '-mextended-const'], 'x');
-  await put({ 'main.c': MAIN }, ['-O2'], 'static');
+  await put({ 'main.c': MAIN, 'use.c': USE }, ['-O2'], 'static');
+  await put({ 'use.c': USE, 'mismatch.c': MISMATCH, 'hello.c': HELLO }, ['-O2', '-fPIC', '-fvisibility=default']);
   await put({ 'tls.c': TLS, 'tls2.c': '_Thread_local int ext_tv = 4;\n' }, ['-O2', '-fPIC', '-fvisibility=default', '-matomics', '-mbulk-memory']);
 }, 180_000);
 
@@ -114,11 +133,51 @@ describe('-shared and -pie match wasm-ld 22', () => {
     expect((await same(['-pie', XPIC, 'lib.o', '--export-table'])).messages).toContain('error: -shared/-pie is incompatible with --export-table');
   });
 
-  it('a shared library as an input is refused with a message (not implemented)', () => {
-    runLink({ argv: ['-shared', XPIC, 'lib.o', '--allow-undefined', '-o', 'lib.so'], cwd: dir, requireOutput: true });
-    expect(() => runLink({ argv: ['-pie', XPIC, 'main.o', 'lib.so', '--entry=main', '-o', 'out.wasm'], cwd: dir, requireOutput: true })).toThrow(
-      expect.objectContaining({ diagnostics: [expect.objectContaining({ message: 'lib.so: shared libraries as inputs (dylink.0) are not supported by weld yet' })] }),
-    );
+});
+
+describe('shared libraries as inputs match wasm-ld 22', () => {
+  beforeAll(() => {
+    // libfoo.so from lib.o (weld's and wasm-ld's are the same bytes: checked above).
+    runLink({ argv: ['-shared', XPIC, 'lib.o', '--allow-undefined', '-o', 'libfoo.so'], cwd: dir, requireOutput: true });
+  });
+
+  it('a PIE and a shared library using libfoo.so: imports from it, dylink.0 names it', async () => {
+    const pie = await same(['-pie', XPIC, 'use.o', 'libfoo.so', '--entry=main']);
+    expect(pie.code).toBe(0);
+    const mod = new WebAssembly.Module(pie.bytes!);
+    expect(WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}`)).toEqual(expect.arrayContaining(['env.api', 'GOT.mem.global_data']));
+    expect(new TextDecoder().decode(WebAssembly.Module.customSections(mod, 'dylink.0')[0])).toContain('libfoo.so');
+    expect((await same(['-shared', XPIC, 'use.o', 'libfoo.so'])).code).toBe(0);
+    expect((await same(['-pie', XPIC, 'libfoo.so', 'use.o', '--entry=main'])).code).toBe(0);
+  });
+
+  it('-l finds lib<name>.so first in -shared/-pie links; -Bstatic finds the archive', async () => {
+    expect((await same(['-pie', XPIC, 'use.o', '-L.', '-lfoo', '--entry=main'])).code).toBe(0);
+    expect((await same(['-pie', XPIC, 'use.o', '-L.', '-Bstatic', '-lfoo', '--entry=main'])).messages).toContain('error: unable to find library -lfoo');
+  });
+
+  it('a definition in the link beats the shared library\'s, wherever it comes', async () => {
+    expect((await same(['-pie', XPIC, 'use.o', 'libfoo.so', 'lib.o', '--entry=main'])).code).toBe(0);
+    expect((await same(['-pie', XPIC, 'use.o', 'lib.o', 'libfoo.so', '--entry=main'])).code).toBe(0);
+  });
+
+  it('errors: a static link of a shared library; -fPIC needed against its symbols', async () => {
+    expect((await same(['use.o', 'libfoo.so', '--entry=main'])).messages).toEqual(['error: attempted static link of dynamic object libfoo.so']);
+    const weld = await same(['usestatic.o', '-Bdynamic', 'libfoo.so', '--entry=main']);
+    expect(weld.messages.some((m) => /cannot be used against symbol `global_data`; recompile with -fPIC$/.test(m))).toBe(true);
+  });
+
+  it('a signature mismatch with the library, and --no-shlib-sigcheck', async () => {
+    const mismatch = await same(['-pie', XPIC, 'mismatch.o', 'libfoo.so', '--entry=main']);
+    expect(mismatch.messages.some((m) => m.startsWith('error: function signature mismatch: api'))).toBe(true);
+    expect((await same(['-pie', XPIC, 'mismatch.o', 'libfoo.so', '--entry=main', '--no-shlib-sigcheck'])).code).toBe(0);
+  });
+
+  it("against the sysroot's libc.so, as clang -shared links", async () => {
+    const lib = join(await sysroot(), 'lib', 'wasm32-wasip1');
+    const weld = await same(['-shared', XPIC, 'hello.o', `-L${lib}`, '-lc']);
+    expect(weld.code).toBe(0);
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(weld.bytes!)).map((i) => i.name)).toEqual(expect.arrayContaining(['malloc', 'snprintf']));
   });
 });
 

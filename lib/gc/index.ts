@@ -95,7 +95,7 @@ function isCallCtorsLive(ctx: Context): boolean {
 
 /** Symbol::isExported. */
 export function isExported(ctx: Context, sym: Symbol): boolean {
-  if (!sym.isDefined() || sym.isLocal()) return false;
+  if (!sym.isDefined() || sym.isShared() || sym.isLocal()) return false;
   // A shared library exports its weak definitions: the loader may pick another module's.
   if (ctx.config.shared && sym.isLive() && sym.isWeak() && !sym.isHidden()) return true;
   if (ctx.config.exportAll || (ctx.config.exportDynamic && !sym.isHidden())) return true;

@@ -222,10 +222,7 @@ export class InputLoader {
         this.diag.error(`attempted static link of dynamic object ${path}`, { file: path });
         return;
       }
-      if (file.data.isShared) {
-        this.diag.error(`${path}: shared libraries as inputs (dylink.0) are not supported by weld yet`, { file: path });
-        return;
-      }
+      file.shared = file.data.isShared;
       this.files.push(file);
       return;
     }

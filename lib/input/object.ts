@@ -169,6 +169,8 @@ export interface ObjectData {
   producers: ProducerField[];
   hasLinking: boolean;
   isShared: boolean;
+  /** The export section (shared libraries' symbols come from it). */
+  exports: { name: string; kind: number; index: number }[];
   is64: boolean;
   totalSize: number;
 }
@@ -448,6 +450,7 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     producers: [],
     hasLinking: false,
     isShared: false,
+    exports: [],
     is64: false,
     totalSize: end - start,
   };
@@ -620,6 +623,7 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
           const at = body.pos;
           const kind = body.u8();
           const idx = body.uleb32();
+          o.exports.push({ name, kind, index: idx });
           if (kind === W.EXTERNAL_FUNCTION) {
             const local = idx - o.numImportedFunctions;
             if (local < 0 || local >= funcCount) body.fail(`invalid function export index ${idx}`, at);

@@ -303,6 +303,7 @@ export class Writer {
     if (!sym.isUsedInRegularObj) return false;
     // A shared library's weak definition may be overridden by another module: import it too.
     if (cfg.shared && sym.isWeak() && !sym.isUndefined() && !sym.isHidden()) return true;
+    if (sym.isShared()) return true;
     if (!sym.isUndefined()) return false;
     if (sym.isWeak() && !cfg.isPic) return false;
     // PIC reaches functions it does not call directly through GOT.func entries.
@@ -384,6 +385,7 @@ export class Writer {
   /** lld requiresGOTAccess: the loader decides where the symbol is. */
   private requiresGOTAccess(sym: Symbol): boolean {
     const cfg = this.ctx.config;
+    if (sym.isShared()) return true;
     if (!cfg.isPic && cfg.unresolvedSymbols !== 'import-dynamic') return false;
     if (sym.isHidden() || sym.isLocal()) return false;
     if (sym.isDefined() && (!cfg.shared || cfg.bsymbolic)) return false;
@@ -465,7 +467,7 @@ export class Writer {
           break;
       }
       const cfg = this.ctx.config;
-      if (cfg.isPic || (cfg.unresolvedSymbols === 'import-dynamic' && sym.isUndefined())) this.scanPICReloc(file.toString(), type, sym);
+      if (cfg.isPic || sym.isShared() || (cfg.unresolvedSymbols === 'import-dynamic' && sym.isUndefined())) this.scanPICReloc(file.toString(), type, sym);
       if (sym.isUndefined() && !sym.isWeak()) this.reportUndefined(file.toString(), sym);
     }
   }
@@ -1029,8 +1031,8 @@ export class Writer {
       out.push({ kind: 'bytes', id, name, body: body.finish(), offset: 0, header: new Uint8Array(0) });
     };
 
-    // Dynamic imports need a loader too (lld DylinkSection::isNeeded).
-    if (cfg.isPic || cfg.unresolvedSymbols === 'import-dynamic') bytes(W.SEC_CUSTOM, 'dylink.0', this.dylinkSection());
+    // Dynamic imports and shared library inputs need a loader too (lld DylinkSection::isNeeded).
+    if (cfg.isPic || cfg.unresolvedSymbols === 'import-dynamic' || ctx.sharedFiles.length) bytes(W.SEC_CUSTOM, 'dylink.0', this.dylinkSection());
     if (this.types.length) {
       const w = new ByteWriter();
       w.uleb(this.types.length);
@@ -1345,6 +1347,11 @@ export class Writer {
       w.u8(type).uleb(b.length).bytes(b);
     };
     sub(1, new ByteWriter().uleb(this.mem.memSize).uleb(this.mem.memAlign).uleb(this.indirectFunctions.length).uleb(0)); // WASM_DYLINK_MEM_INFO
+    if (ctx.sharedFiles.length) {
+      const b = new ByteWriter().uleb(ctx.sharedFiles.length);
+      for (const so of ctx.sharedFiles) b.str(basename(so.name));
+      sub(2, b); // WASM_DYLINK_NEEDED
+    }
     const exportInfo: Symbol[] = [];
     const importInfo: Symbol[] = [];
     for (const sym of ctx.symtab.symbols) {

@@ -48,6 +48,8 @@ export interface LinkOptions {
   /** -shared or -pie (lld ctx.isPic). */
   isPic: boolean;
   experimentalPic: boolean;
+  /** Shared libraries' function signatures must match (off with --no-shlib-sigcheck). */
+  shlibSigCheck: boolean;
   /** --reproduce / LLD_REPRODUCE: the tar to write, and its response.txt. */
   reproduce: { given: string; path: string; response: string } | null;
   optimize: number;
@@ -322,6 +324,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     pie: hasFlag(args, 'pie', 'no_pie', false),
     isPic: false,
     experimentalPic: has('experimental_pic'),
+    shlibSigCheck: !has('no_shlib_sigcheck'),
     compressRelocations: has('compress_relocations'),
     reproduce: null,
     argv,

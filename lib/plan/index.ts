@@ -10,6 +10,7 @@ import {
   DefinedTable,
   DefinedTag,
   LazyKind,
+  SharedFunction,
   SectionKind,
   UndefinedData,
   UndefinedFunction,
@@ -200,11 +201,12 @@ function planFile(ctx: Context, f: ObjFile): P.PlanFile {
     if (s.gotIndex >= 0) put(value, mode, k + P.SLOT_GLOBAL, s.gotIndex, P.MODE_VALUE);
     switch (s.kind) {
       case DefinedFunction:
-      case UndefinedFunction: {
-        const fi = s.kind === UndefinedFunction && !s.stubFunction ? s.functionIndex : s.getFunctionIndex();
+      case UndefinedFunction:
+      case SharedFunction: {
+        const fi = (s.kind === UndefinedFunction && !s.stubFunction) || s.kind === SharedFunction ? s.functionIndex : s.getFunctionIndex();
         if (fi >= 0) put(value, mode, k + P.SLOT_PRIMARY, fi, P.MODE_VALUE);
         if (s.hasTableIndex()) put(value, mode, k + P.SLOT_TABLE, s.getTableIndex(), P.MODE_VALUE);
-        if (s.kind === UndefinedFunction) put(value, mode, k + P.SLOT_FUNC_OFFSET, 0, P.MODE_DEAD);
+        if (s.kind !== DefinedFunction) put(value, mode, k + P.SLOT_FUNC_OFFSET, 0, P.MODE_DEAD);
         else {
           const fn = s.chunk!;
           put(value, mode, k + P.SLOT_FUNC_OFFSET, fn.offsetInSection(fn.file ? fn.codeOffset : 0), P.MODE_VALUE);

@@ -6,7 +6,7 @@ import type { Backend } from '../backend/index.js';
 import type { LinkOptions } from '../options/index.js';
 import type { InputChunk, InputElement, ObjFile, Symbol } from './model.js';
 import { SymbolTable } from './symtab.js';
-import { parseFile, parseLazy } from './file.js';
+import { parseFile, parseLazy, parseShared } from './file.js';
 
 export interface WellKnown {
   callCtors: Symbol | null;
@@ -50,6 +50,8 @@ export class Context {
   readonly syntheticFunctions: InputChunk[] = [];
   readonly syntheticGlobals: InputElement[] = [];
   readonly syntheticTables: InputElement[] = [];
+  /** Shared libraries given as inputs, in command-line order (dylink.0's needed list). */
+  readonly sharedFiles: ObjFile[] = [];
   /** --export and --export-if-defined names. */
   readonly exportedSymbols = new Set<string>();
   readonly requiredExports: string[] = [];
@@ -102,6 +104,11 @@ export class Context {
     this.diag.log(`Processing: ${file}`);
     if (file.lazy) {
       parseLazy(this, file);
+      return;
+    }
+    if (file.shared) {
+      parseShared(this, file);
+      this.sharedFiles.push(file);
       return;
     }
     if (this.config.trace) this.diag.message(file.toString());

@@ -26,6 +26,21 @@ import {
 } from './model.js';
 import { newSymbol, type SymbolInit } from './symtab.js';
 
+/**
+ * lld SharedFile::parse: a shared library's exported functions and data (its export section)
+ * become shared symbols. Exports every module has (constructors, relocation code, section
+ * bounds) stay the library's own.
+ */
+export function parseShared(ctx: Context, file: ObjFile): void {
+  const d = file.data;
+  for (const e of d.exports) {
+    const name = e.name;
+    if (name === '__wasm_apply_data_relocs' || name === '__wasm_call_ctors' || name.startsWith('__start_') || name.startsWith('__stop_')) continue;
+    if (e.kind === W.EXTERNAL_FUNCTION) ctx.symtab.addSharedFunction(name, 0, file, d.types[d.funcTypes[e.index - d.numImportedFunctions]]);
+    else if (e.kind === W.EXTERNAL_GLOBAL) ctx.symtab.addSharedData(name, 0, file);
+  }
+}
+
 export function parseLazy(ctx: Context, file: ObjFile): void {
   for (const name of file.lazyNames()) {
     ctx.symtab.addLazy(name, file);

@@ -17,6 +17,9 @@ export const UndefinedTag = 8;
 export const UndefinedTable = 9;
 export const LazyKind = 10;
 export const SectionKind = 11;
+/** Defined by a shared library given as input: imported from it at run time. */
+export const SharedFunction = 12;
+export const SharedData = 13;
 
 export const CHUNK_FUNCTION = 0;
 export const CHUNK_SEGMENT = 1;
@@ -228,7 +231,7 @@ export class Symbol {
   }
 
   isDefined(): boolean {
-    return this.kind <= DefinedTable || this.kind === SectionKind;
+    return this.kind <= DefinedTable || this.kind >= SectionKind;
   }
   isUndefined(): boolean {
     return this.kind >= UndefinedFunction && this.kind <= UndefinedTable;
@@ -237,10 +240,13 @@ export class Symbol {
     return this.kind === LazyKind;
   }
   isFunction(): boolean {
-    return this.kind === DefinedFunction || this.kind === UndefinedFunction;
+    return this.kind === DefinedFunction || this.kind === UndefinedFunction || this.kind === SharedFunction;
   }
   isData(): boolean {
-    return this.kind === DefinedData || this.kind === UndefinedData;
+    return this.kind === DefinedData || this.kind === UndefinedData || this.kind === SharedData;
+  }
+  isShared(): boolean {
+    return this.kind === SharedFunction || this.kind === SharedData;
   }
   isGlobal(): boolean {
     return this.kind === DefinedGlobal || this.kind === UndefinedGlobal;
@@ -271,7 +277,7 @@ export class Symbol {
     return this.isWeak() && (this.isUndefined() || this.kind === LazyKind);
   }
   isImported(): boolean {
-    return this.isUndefined() && (this.importName !== undefined || this.forceImport);
+    return this.isShared() || (this.isUndefined() && (this.importName !== undefined || this.forceImport));
   }
   isExportedExplicit(): boolean {
     return this.forceExport || (this.flags & W.SYM_EXPORTED) !== 0;
@@ -399,6 +405,8 @@ export class ObjFile {
   readonly archiveName: string;
   lazy: boolean;
   live: boolean;
+  /** A shared library (dylink.0): only its exports enter the link, as shared symbols. */
+  shared = false;
   symbols = NO_SYMBOLS;
   functions = NO_CHUNKS;
   segments = NO_CHUNKS;

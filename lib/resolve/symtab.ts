@@ -16,6 +16,8 @@ import {
   InputElement,
   LazyKind,
   ObjFile,
+  SharedData,
+  SharedFunction,
   Symbol,
   UndefinedData,
   UndefinedFunction,
@@ -288,6 +290,8 @@ export class SymbolTable {
     if (!existing.isDefined()) return true;
     if ((newFlags & W.SYM_BINDING_MASK) === W.SYM_BINDING_WEAK) return false;
     if (existing.isWeak()) return true;
+    // A definition here beats a shared library's.
+    if (existing.isShared()) return true;
     if (this.ctx.config.allowMultipleDefinition) return false;
     const msg = `duplicate symbol: ${demangleName(this.ctx, existing.name)}\n>>> defined in ${fileName(existing.file)}\n>>> defined in ${fileName(newFile)}`;
     if (this.ctx.config.noinhibitExec) this.ctx.diag.warn(msg, { symbol: existing.name, file: newFile?.toString() });
@@ -381,6 +385,34 @@ export class SymbolTable {
     const binding = flags & W.SYM_BINDING_MASK;
     if (existing.isWeak() && binding !== W.SYM_BINDING_WEAK) existing.flags = (existing.flags & ~W.SYM_BINDING_MASK) | binding;
     existing.flags |= flags & W.SYM_NO_STRIP;
+  }
+
+  /** lld addSharedFunction: a shared library's function, unless this link defines the name. */
+  addSharedFunction(name: string, flags: number, file: ObjFile, sig: FuncType): Symbol {
+    // A shared library's own references do not make a symbol "used in a regular object".
+    const s = this.insertName(name);
+    if (this.inserted || s.isLazy()) return this.replace(s, SharedFunction, name, flags, file, { sig });
+    if (!s.isFunction()) {
+      this.reportTypeError(s, file, W.SYMTAB_FUNCTION);
+      return s;
+    }
+    if (s.isDefined()) return s;
+    const checkSig = s.kind === UndefinedFunction ? s.isCalledDirectly : true;
+    if (checkSig && s.sig && s.sig.key !== sig.key) {
+      // --no-shlib-sigcheck: the program's idea of the signature wins.
+      if (this.ctx.config.shlibSigCheck) this.reportSignatureMismatch(name, s, sig, file, true);
+      else sig = s.sig;
+    }
+    return this.replace(s, SharedFunction, name, flags, file, { sig });
+  }
+
+  /** lld addSharedData. */
+  addSharedData(name: string, flags: number, file: ObjFile): Symbol {
+    const s = this.insertName(name);
+    if (this.inserted || s.isLazy()) return this.replace(s, SharedData, name, flags, file, {});
+    if (s.isDefined()) return s;
+    this.checkDataType(s, file);
+    return this.replace(s, SharedData, name, flags, file, {});
   }
 
   addUndefinedFunction(
