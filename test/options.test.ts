@@ -60,8 +60,6 @@ describe('option syntax (LLVM OptTable rules)', () => {
   });
 
   it('refuses flags weld does not implement yet, naming them', () => {
-    expect(errors(parse(['--emit-relocs']).diag)).toEqual(['--emit-relocs is not supported by weld yet']);
-    expect(errors(parse(['-r']).diag)).toEqual(['-r/--relocatable is not supported by weld yet']);
     expect(errors(parse(['-m', 'wasm64']).diag)).toEqual(['-m wasm64 is not supported by weld yet']);
   });
 

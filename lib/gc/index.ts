@@ -65,7 +65,7 @@ export function markLive(ctx: Context): void {
     }
   }
 
-  if (isCallCtorsLive(ctx)) ctx.sym.callCtors!.markLive();
+  if (ctx.sym.callCtors && isCallCtorsLive(ctx)) ctx.sym.callCtors.markLive();
 
   if (ctx.config.printGcSections) {
     const say = (what: { toString(): string }) => ctx.diag.message(`removing unused section ${what}`);

@@ -67,6 +67,8 @@ export const SEG_FLAG_RETAIN = 0x4;
 /** Data segment header flag: passive (copied in by memory.init, not at instantiation). */
 export const SEGMENT_IS_PASSIVE = 0x1;
 
+/** The linking section's metadata version (WasmMetadataVersion). */
+export const LINKING_VERSION = 2;
 export const LINK_SEGMENT_INFO = 5;
 export const LINK_INIT_FUNCS = 6;
 export const LINK_COMDAT_INFO = 7;

@@ -30,8 +30,9 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
   let ptr = 0;
 
   const placeStack = () => {
-    // A PIC module's stack is the loader's (__stack_pointer is imported).
-    if (cfg.isPic) return;
+    // A PIC module's stack is the loader's (__stack_pointer is imported); a relocatable
+    // output's is the final link's.
+    if (cfg.isPic || cfg.relocatable) return;
     ptr = alignTo(ptr, STACK_ALIGN);
     if (s.stackLow) s.stackLow.value = ptr;
     if (cfg.zStackSize !== alignTo(cfg.zStackSize, STACK_ALIGN)) diag.error(`stack size must be ${STACK_ALIGN}-byte aligned`);
@@ -67,7 +68,7 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
     ptr = alignTo(ptr, 2 ** seg.alignment);
     seg.startVA = ptr;
     diag.log(`mem: ${seg.name.padEnd(15)} offset=${String(ptr).padEnd(8)} size=${String(seg.size).padEnd(8)} align=${seg.alignment}`);
-    if (seg.isTLS) {
+    if (seg.isTLS && !cfg.relocatable) {
       // Without shared memory __tls_base is an immutable global holding .tdata's address; with
       // it, __wasm_init_memory and __wasm_init_tls set it at run time.
       if (!cfg.sharedMemory) setGlobalPtr(ctx, s.tlsBase, ptr);

@@ -33,13 +33,14 @@ export function createOutputSegments(ctx: Context): OutputSegment[] {
     for (const seg of file.segments) {
       if (!seg.live) continue;
       const name = outputSegmentName(ctx, seg);
-      let s = byName.get(name);
+      // A relocatable output keeps comdat segments apart: the final link may drop each.
+      let s = ctx.config.relocatable && seg.comdat >= 0 ? undefined : byName.get(name);
       if (!s) {
         s = new OutputSegment(name);
         // Shared memory: segments are passive, so a new thread's instantiation cannot reinitialize memory.
         if (ctx.config.sharedMemory) s.initFlags = SEGMENT_IS_PASSIVE;
-        if (name.startsWith('.bss')) s.isBss = true;
-        byName.set(name, s);
+        if (!ctx.config.relocatable && name.startsWith('.bss')) s.isBss = true;
+        if (!(ctx.config.relocatable && seg.comdat >= 0)) byName.set(name, s);
         segments.push(s);
       }
       s.addInputSegment(seg);

@@ -17,7 +17,9 @@ import {
   InputChunk,
   InputElement,
   NO_INDEX,
+  ObjFile,
   OutputSegment,
+  SectionKind,
   Symbol,
   UndefinedFunction,
   alignTo,
@@ -138,6 +140,9 @@ export class Writer {
   private features = new Set<string>();
   private producers: [string, string][][] = [[], [], []];
   private customSections = new Map<string, InputChunk[]>();
+  /** -r: the output symbol table (symbols, then custom sections' section symbols). */
+  private symtabEntries: (Symbol | { section: string; index: number })[] = [];
+  private sectionSymbolIndex = new Map<string, number>();
 
   constructor(private readonly ctx: Context) {}
 
@@ -148,7 +153,7 @@ export class Writer {
 
     this.segments = createOutputSegments(ctx);
     this.mem = layoutMemory(ctx, this.segments);
-    for (const seg of this.segments) this.addStartStopSymbols(seg);
+    if (!cfg.relocatable) for (const seg of this.segments) this.addStartStopSymbols(seg);
 
     for (const name of ctx.exportedSymbols) {
       const sym = ctx.symtab.find(name);
@@ -170,26 +175,30 @@ export class Writer {
     this.calculateImports();
     this.scanRelocations();
     this.finalizeIndirectFunctionTable();
-    this.createSyntheticInitFunctions();
+    if (!cfg.relocatable) this.createSyntheticInitFunctions();
     this.assignIndexes();
     this.calculateInitFunctions();
 
-    if (ctx.sym.applyGlobalRelocs) this.createApplyGlobalRelocationsFunction(ctx.sym.applyGlobalRelocs, false);
-    if (ctx.sym.applyTLSRelocs) this.createApplyTLSRelocationsFunction();
-    if (ctx.sym.applyGlobalTLSRelocs) this.createApplyGlobalRelocationsFunction(ctx.sym.applyGlobalTLSRelocs, true);
-    if (ctx.sym.initMemory) this.createInitMemoryFunction();
-    this.createStartFunction();
-    this.createCallCtorsFunction();
-    const callCtors = ctx.sym.callCtors!;
-    if (!cfg.isPic && !callCtors.isUsedInRegularObj && !isExported(ctx, callCtors)) this.createCommandExportWrappers();
+    // A relocatable output gets no linker-made functions: the final link makes them.
+    if (!cfg.relocatable) {
+      if (ctx.sym.applyGlobalRelocs) this.createApplyGlobalRelocationsFunction(ctx.sym.applyGlobalRelocs, false);
+      if (ctx.sym.applyTLSRelocs) this.createApplyTLSRelocationsFunction();
+      if (ctx.sym.applyGlobalTLSRelocs) this.createApplyGlobalRelocationsFunction(ctx.sym.applyGlobalTLSRelocs, true);
+      if (ctx.sym.initMemory) this.createInitMemoryFunction();
+      this.createStartFunction();
+      this.createCallCtorsFunction();
+      const callCtors = ctx.sym.callCtors!;
+      if (!cfg.isPic && !callCtors.isUsedInRegularObj && !isExported(ctx, callCtors)) this.createCommandExportWrappers();
+    }
     if (ctx.sym.initTLS && ctx.sym.initTLS.isLive()) this.createInitTLSFunction();
 
     ctx.diag.checkpoint();
 
     this.calculateTypes();
-    this.calculateExports();
+    if (!cfg.relocatable) this.calculateExports();
     this.calculateCustomSections();
-    this.checkImportExportTargetFeatures();
+    if (cfg.relocatable || cfg.emitRelocs) this.populateSymtab();
+    if (!cfg.relocatable) this.checkImportExportTargetFeatures();
     return this.addSections();
   }
 
@@ -254,7 +263,8 @@ export class Writer {
 
   private finishFeatures(): void {
     // BSS must be in the binary when memory is imported and memory.fill is not available.
-    if (this.ctx.config.memoryImport && !this.features.has('bulk-memory')) this.ctx.emitBssSegments = true;
+    // With --emit-relocs they are written too: relocations may point into them.
+    if (this.ctx.config.emitRelocs || (this.ctx.config.memoryImport && !this.features.has('bulk-memory'))) this.ctx.emitBssSegments = true;
     if (this.features.has('extended-const')) this.extendedConst = true;
   }
 
@@ -305,10 +315,10 @@ export class Writer {
     if (cfg.shared && sym.isWeak() && !sym.isUndefined() && !sym.isHidden()) return true;
     if (sym.isShared()) return true;
     if (!sym.isUndefined()) return false;
-    if (sym.isWeak() && !cfg.isPic) return false;
+    if (sym.isWeak() && !cfg.relocatable && !cfg.isPic) return false;
     // PIC reaches functions it does not call directly through GOT.func entries.
     if (cfg.isPic && sym.kind === UndefinedFunction && !sym.isCalledDirectly) return false;
-    if (cfg.isPic || cfg.importUndefined || cfg.unresolvedSymbols === 'import-dynamic') return true;
+    if (cfg.isPic || cfg.relocatable || cfg.importUndefined || cfg.unresolvedSymbols === 'import-dynamic') return true;
     if (cfg.allowUndefinedSymbols.has(sym.name)) return true;
     return sym.isImported();
   }
@@ -468,7 +478,7 @@ export class Writer {
       }
       const cfg = this.ctx.config;
       if (cfg.isPic || sym.isShared() || (cfg.unresolvedSymbols === 'import-dynamic' && sym.isUndefined())) this.scanPICReloc(file.toString(), type, sym);
-      if (sym.isUndefined() && !sym.isWeak()) this.reportUndefined(file.toString(), sym);
+      if (sym.isUndefined() && !cfg.relocatable && !sym.isWeak()) this.reportUndefined(file.toString(), sym);
     }
   }
 
@@ -773,7 +783,7 @@ export class Writer {
 
   private calculateInitFunctions(): void {
     const ctx = this.ctx;
-    if (!ctx.sym.callCtors!.isLive()) return;
+    if (!ctx.config.relocatable && !ctx.sym.callCtors!.isLive()) return;
     for (const file of ctx.objectFiles) {
       for (const f of file.data.initFuncs) {
         const sym = file.symbols[f.symbol]!;
@@ -1125,7 +1135,22 @@ export class Writer {
       });
     }
 
-    for (const [name, chunks] of this.customSections) out.push(this.customSection(name, chunks));
+    for (const [name, chunks] of this.customSections) {
+      // -r: each custom section gets a section symbol, after the others (lld createCustomSections).
+      if (cfg.relocatable || cfg.emitRelocs) {
+        this.sectionSymbolIndex.set(name, this.symtabEntries.length);
+        this.symtabEntries.push({ section: name, index: out.length });
+      }
+      out.push(this.customSection(name, chunks));
+    }
+    if (cfg.relocatable || cfg.emitRelocs) {
+      const relocTargets = out.length;
+      bytes(W.SEC_CUSTOM, 'linking', this.linkingSection());
+      for (let i = 0; i < relocTargets; i++) {
+        const r = this.relocSection(out[i], i);
+        if (r) bytes(W.SEC_CUSTOM, r.name, r.body);
+      }
+    }
 
     const keep = (n: string) => !cfg.stripAll || cfg.keepSections.has(n);
     if (keep('name')) bytes(W.SEC_CUSTOM, 'name', this.nameSection());
@@ -1336,6 +1361,140 @@ export class Writer {
     }
     if (dcount) sub(9, new ByteWriter().uleb(dcount).bytes(dnames.finish()));
     return w;
+  }
+
+  /** lld populateSymtab: the live global symbols objects use, then each file's live locals. */
+  private populateSymtab(): void {
+    const add = (sym: Symbol) => {
+      sym.outputSymbolIndex = this.symtabEntries.length;
+      this.symtabEntries.push(sym);
+    };
+    for (const sym of this.ctx.symtab.symbols) if (sym.isUsedInRegularObj && sym.isLive() && !sym.isShared()) add(sym);
+    for (const file of this.ctx.objectFiles)
+      for (const sym of file.symbols) if (sym && sym.isLocal() && sym.kind !== SectionKind && sym.isLive()) add(sym);
+  }
+
+  /** lld LinkingSection (version 2): symbol table, segment info, init functions, comdats. */
+  private linkingSection(): ByteWriter {
+    const w = new ByteWriter().str('linking').uleb(W.LINKING_VERSION);
+    const sub = (type: number, body: ByteWriter) => {
+      const b = body.finish();
+      w.u8(type).uleb(b.length).bytes(b);
+    };
+    if (this.symtabEntries.length) {
+      const b = new ByteWriter().uleb(this.symtabEntries.length);
+      for (const e of this.symtabEntries) {
+        if (!(e instanceof Symbol)) {
+          b.u8(W.SYMTAB_SECTION).uleb(W.SYM_BINDING_LOCAL).uleb(e.index);
+          continue;
+        }
+        const sym = e;
+        b.u8(sym.wasmType()).uleb(sym.flags);
+        const named = sym.isDefined() || (sym.flags & W.SYM_EXPLICIT_NAME) !== 0;
+        if (sym.isFunction()) {
+          b.uleb(sym.kind === DefinedFunction ? sym.chunk!.functionIndex : sym.getFunctionIndex());
+          if (named) b.str(sym.name);
+        } else if (sym.isGlobal()) {
+          b.uleb(sym.getGlobalIndex());
+          if (named) b.str(sym.name);
+        } else if (sym.isTag()) {
+          b.uleb(sym.getTagIndex());
+          if (named) b.str(sym.name);
+        } else if (sym.isTable()) {
+          b.uleb(sym.getTableNumber());
+          if (named) b.str(sym.name);
+        } else {
+          b.str(sym.name);
+          if (sym.kind === DefinedData) {
+            const c = sym.chunk;
+            if (c) b.uleb((c.parent ?? c).outputSeg!.index).uleb(c.chunkOffset(sym.value));
+            else b.uleb(0).uleb(sym.getVA());
+            b.uleb(sym.size);
+          }
+        }
+      }
+      sub(W.LINK_SYMBOL_TABLE, b);
+    }
+    if (this.segments.length) {
+      const b = new ByteWriter().uleb(this.segments.length);
+      for (const s of this.segments) b.str(s.name).uleb(s.alignment).uleb(s.linkingFlags);
+      sub(W.LINK_SEGMENT_INFO, b);
+    }
+    if (this.initFunctions.length) {
+      const b = new ByteWriter().uleb(this.initFunctions.length);
+      for (const f of this.initFunctions) b.uleb(f.priority).uleb(f.sym.outputSymbolIndex);
+      sub(W.LINK_INIT_FUNCS, b);
+    }
+    // std::map order: comdats sorted by name (bytewise), functions then data segments.
+    const comdats = new Map<string, [number, number][]>();
+    const addComdat = (name: string, kind: number, index: number) => {
+      let list = comdats.get(name);
+      if (!list) comdats.set(name, (list = []));
+      list.push([kind, index]);
+    };
+    for (const fn of this.inputFunctions) if (fn.file && fn.comdat >= 0) addComdat(fn.file.data.comdats[fn.comdat].name, W.COMDAT_FUNCTION, fn.functionIndex);
+    this.segments.forEach((s, i) => {
+      const first = s.inputSegments[0];
+      if (first && first.file && first.comdat >= 0) addComdat(first.file.data.comdats[first.comdat].name, W.COMDAT_DATA, i);
+    });
+    if (comdats.size) {
+      const names = [...comdats.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const b = new ByteWriter().uleb(names.length);
+      for (const n of names) {
+        const list = comdats.get(n)!;
+        b.str(n).uleb(0).uleb(list.length);
+        for (const [kind, index] of list) b.u8(kind).uleb(index);
+      }
+      sub(W.LINK_COMDAT_INFO, b);
+    }
+    return w;
+  }
+
+  /**
+   * lld RelocSection: a section's relocations, at their output offsets, against output symbol
+   * indices (InputChunk::writeRelocations). Null when it has none.
+   */
+  private relocSection(sec: OutSection, sectionIndex: number): { name: string; body: ByteWriter } | null {
+    let chunks: InputChunk[];
+    let name: string;
+    if (sec.kind === 'code') [chunks, name] = [sec.functions, 'reloc.CODE'];
+    else if (sec.kind === 'data') [chunks, name] = [sec.segments.flatMap((s) => s.inputSegments), 'reloc.DATA'];
+    else if (sec.kind === 'custom') [chunks, name] = [sec.chunks, 'reloc.' + sec.name];
+    else return null;
+    // Only relocations against live symbols (lld relocIsLive): with --gc-sections, section
+    // symbols and removed functions drop theirs.
+    const live = (file: ObjFile, i: number) => file.data.relocType[i] === W.R_TYPE_INDEX_LEB || file.symbols[file.data.relocIndex[i]]!.isLive();
+    let count = 0;
+    for (const c of chunks) if (c.file) for (let i = c.relocStart; i < c.relocEnd; i++) if (live(c.file, i)) count++;
+    if (!count) return null;
+    const w = new ByteWriter().str(name).uleb(sectionIndex).uleb(count);
+    for (const c of chunks) {
+      const file = c.file;
+      if (!file) continue;
+      const d = file.data;
+      const off = c.outSecOff - c.inputSectionOffset;
+      for (let i = c.relocStart; i < c.relocEnd; i++) {
+        if (!live(file, i)) continue;
+        const type = d.relocType[i];
+        w.uleb(type).uleb(d.relocOffset[i] + off).uleb(this.newRelocIndex(file, type, d.relocIndex[i]));
+        if (W.relocHasAddend(type)) w.sleb(type === W.R_SECTION_OFFSET_I32 ? this.sectionOffset(file.symbols[d.relocIndex[i]]!.chunk!, d.relocAddend[i]) : d.relocAddend[i]);
+      }
+    }
+    return { name, body: w };
+  }
+
+  /** ObjFile::calcNewIndex: the output type, or the symbol's output index. */
+  private newRelocIndex(file: ObjFile, type: number, index: number): number {
+    if (type === W.R_TYPE_INDEX_LEB) return file.typeMap[index];
+    const sym = file.symbols[index]!;
+    if (sym.kind === SectionKind) return this.sectionSymbolIndex.get(sym.chunk!.name) ?? 0;
+    return sym.outputSymbolIndex;
+  }
+
+  /** InputChunk::getOffset for a custom section chunk (merged strings map piece by piece). */
+  private sectionOffset(c: InputChunk, addend: number): number {
+    if (!c.parent) return c.offsetInSection(addend);
+    return c.outSecOff + c.parent.outputSegmentOffset + c.parentOffset(addend);
   }
 
   /** lld DylinkSection: what the loader must reserve, and which exports and imports are special. */

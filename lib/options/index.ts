@@ -48,6 +48,10 @@ export interface LinkOptions {
   /** -shared or -pie (lld ctx.isPic). */
   isPic: boolean;
   experimentalPic: boolean;
+  /** -r: the output is a relocatable object again (linking section, reloc.* sections). */
+  relocatable: boolean;
+  /** --emit-relocs: a final module that keeps its relocations (linking and reloc.* sections). */
+  emitRelocs: boolean;
   /** Shared libraries' function signatures must match (off with --no-shlib-sigcheck). */
   shlibSigCheck: boolean;
   /** --reproduce / LLD_REPRODUCE: the tar to write, and its response.txt. */
@@ -99,8 +103,6 @@ export interface LinkOptions {
 
 /** Flags weld parses but does not implement yet: they fail the link with a clear message. */
 const UNSUPPORTED: Record<string, string> = {
-  relocatable: '-r/--relocatable',
-  emit_relocs: '--emit-relocs',
 };
 
 /** --build-id: which id the `build_id` section carries (lld getBuildId, parseHex). */
@@ -324,6 +326,8 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     pie: hasFlag(args, 'pie', 'no_pie', false),
     isPic: false,
     experimentalPic: has('experimental_pic'),
+    relocatable,
+    emitRelocs: has('emit_relocs'),
     shlibSigCheck: !has('no_shlib_sigcheck'),
     compressRelocations: has('compress_relocations'),
     reproduce: null,
@@ -359,7 +363,13 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     o.importTable = true;
   } else {
     if (!o.tableBase) o.tableBase = 1;
-    if (!o.globalBase && !o.stackFirst) o.globalBase = 1024;
+    if (!o.globalBase && !relocatable && !o.stackFirst) o.globalBase = 1024;
+  }
+  if (relocatable) {
+    if (o.exportTable) diag.error('--relocatable is incompatible with --export-table');
+    if (o.growableTable) diag.error('--relocatable is incompatible with --growable-table');
+    // The table stays an import, as in the inputs.
+    o.importTable = true;
   }
   if (o.shared) {
     if (o.memoryExport !== null) diag.error('--export-memory is incompatible with --shared');
@@ -405,6 +415,15 @@ export function checkOptions(o: LinkOptions, diag: Diagnostics): void {
   if (o.pie && o.shared) diag.error('-shared and -pie may not be used together');
   if (!o.output) diag.error('no output file specified');
   if (o.importTable && o.exportTable) diag.error('--import-table and --export-table may not be used together');
+  if (o.relocatable) {
+    if (o.entry) diag.error('entry point specified for relocatable output file');
+    if (o.gcSections) diag.error('-r and --gc-sections may not be used together');
+    if (o.compressRelocations) diag.error('-r -and --compress-relocations may not be used together');
+    if (o.undefined.length) diag.error('-r -and --undefined may not be used together');
+    if (o.pie) diag.error('-r and -pie may not be used together');
+    if (o.sharedMemory) diag.error('-r and --shared-memory may not be used together');
+    if (o.globalBase) diag.error('-r and --global-base may not by used together');
+  }
   // Module-linking style dynamic libraries will change what -shared and -pie mean.
   if (!o.experimentalPic) {
     if (o.shared) diag.warn('creating shared libraries, with -shared, is not yet stable');

@@ -27,6 +27,8 @@ function createUndefinedGlobal(ctx: Context, name: string, mutable: boolean): Sy
 
 /** __wasm_call_ctors and __stack_pointer, made before any input is read. */
 export function createSyntheticSymbols(ctx: Context): void {
+  // A relocatable output defines nothing of its own: the final link will.
+  if (ctx.config.relocatable) return;
   const fn = new InputChunk(CHUNK_FUNCTION, null, '__wasm_call_ctors', ctx.config.gcSections);
   fn.sig = NULL_SIG;
   ctx.sym.callCtors = ctx.symtab.addSyntheticFunction('__wasm_call_ctors', W.SYM_VISIBILITY_HIDDEN, fn);
@@ -56,6 +58,7 @@ export function createSyntheticSymbols(ctx: Context): void {
 
 /** Linker-defined symbols that exist only when something refers to them (or they are exported). */
 export function createOptionalSymbols(ctx: Context): void {
+  if (ctx.config.relocatable) return;
   const t = ctx.symtab;
   ctx.sym.dsoHandle = t.addOptionalDataSymbol('__dso_handle');
   if (!ctx.config.shared) ctx.sym.dataEnd = t.addOptionalDataSymbol('__data_end');
@@ -170,8 +173,8 @@ export function resolve(ctx: Context, files: ObjFile[], stubs: StubFile[] = []):
   }
 
   // libc's __wasm_call_dtors is called by command export wrappers (if wrappers are needed).
-  const callCtors = ctx.sym.callCtors!;
-  if (!cfg.shared && !callCtors.isUsedInRegularObj && callCtors.name !== cfg.entry && !ctx.exportedSymbols.has(callCtors.name)) {
+  const callCtors = ctx.sym.callCtors;
+  if (callCtors && !cfg.shared && !callCtors.isUsedInRegularObj && callCtors.name !== cfg.entry && !ctx.exportedSymbols.has(callCtors.name)) {
     const d = handleUndefined(ctx, '__wasm_call_dtors', '<internal>');
     if (d) {
       if (d.kind === DefinedFunction) {
@@ -199,7 +202,7 @@ export function resolve(ctx: Context, files: ObjFile[], stubs: StubFile[] = []):
     if (sym && sym.isDefined()) sym.forceExport = true;
   }
   // Weak undefined functions stay imports in PIC modules (the loader may provide them).
-  if (!cfg.isPic) ctx.symtab.handleWeakUndefines();
+  if (!cfg.isPic && !cfg.relocatable) ctx.symtab.handleWeakUndefines();
   if (entrySym) entrySym.setHidden(false);
   ctx.diag.checkpoint();
 

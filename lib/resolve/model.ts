@@ -132,6 +132,7 @@ export class OutputSegment {
   name: string;
   index = 0;
   alignment = 0;
+  /** Segment info flags of a relocatable output: lld never sets any (TLS and STRINGS included). */
   linkingFlags = 0;
   initFlags = 0;
   isBss = false;
@@ -149,7 +150,6 @@ export class OutputSegment {
 
   addInputSegment(seg: InputChunk): void {
     this.alignment = Math.max(this.alignment, seg.alignment);
-    this.linkingFlags |= seg.flags;
     this.inputSegments.push(seg);
     this.size = alignTo(this.size, 2 ** seg.alignment);
     seg.outputSeg = this;
