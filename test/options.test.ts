@@ -59,8 +59,10 @@ describe('option syntax (LLVM OptTable rules)', () => {
     expect(errors(parse(['--threads=0']).diag)).toEqual(["--threads: expected a positive integer, but got '0'"]);
   });
 
-  it('refuses flags weld does not implement yet, naming them', () => {
-    expect(errors(parse(['-m', 'wasm64']).diag)).toEqual(['-m wasm64 is not supported by weld yet']);
+  it('-m wasm64 and -m wasm32', () => {
+    expect(parse(['-m', 'wasm64']).o.is64).toBe(true);
+    expect(parse(['-mwasm32']).o.is64).toBe(false);
+    expect(errors(parse(['-m', 'wasm64']).diag)).toEqual([]);
   });
 
   it('-shared and -pie: PIC, an imported table, no default bases; -shared imports memory', () => {

@@ -100,7 +100,8 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
     s.heapBase.value = ptr;
   }
 
-  const maxMemorySetting = 2 ** 32;
+  // memory64's limit is not settled (WebAssembly/memory64#33): lld allows 16 GiB.
+  const maxMemorySetting = cfg.is64 ? 2 ** 34 : 2 ** 32;
   if (cfg.initialHeap !== 0) {
     if (cfg.initialHeap !== alignTo(cfg.initialHeap, PAGE_SIZE)) diag.error(aligned('initial heap'));
     const maxInitialHeap = maxMemorySetting - ptr;

@@ -144,7 +144,28 @@ export class Writer {
   private symtabEntries: (Symbol | { section: string; index: number })[] = [];
   private sectionSymbolIndex = new Map<string, number>();
 
-  constructor(private readonly ctx: Context) {}
+  /** wasm64: addresses, table slots and their globals are i64. */
+  private readonly is64: boolean;
+  private readonly ptrType: number;
+
+  constructor(private readonly ctx: Context) {
+    this.is64 = ctx.config.is64;
+    this.ptrType = this.is64 ? W.TYPE_I64 : W.TYPE_I32;
+  }
+
+  /** lld writePtrConst: i32.const, or i64.const on wasm64. */
+  private ptrConst(w: ByteWriter, v: number): ByteWriter {
+    return this.is64 ? w.u8(W.OP_I64_CONST).sleb(v) : w.u8(W.OP_I32_CONST).sleb(v | 0);
+  }
+
+  private ptrAdd(w: ByteWriter): ByteWriter {
+    return w.u8(this.is64 ? W.OP_I64_ADD : W.OP_I32_ADD);
+  }
+
+  /** An init expression holding an address (intConst(v, is64)). */
+  private ptrConstExpr(w: ByteWriter, v: number): void {
+    this.ptrConst(w, v).u8(W.OP_END);
+  }
 
   run(): Layout {
     const ctx = this.ctx;
@@ -542,6 +563,7 @@ export class Writer {
       limits.flags |= W.LIMITS_HAS_MAX;
       limits.max = size;
     }
+    if (this.is64) limits.flags |= W.LIMITS_IS_64;
     const old = t.getTableType()!;
     const type: TableType = { elemType: old.elemType, limits };
     if (t.kind === DefinedTable) t.element!.tableType = type;
@@ -630,10 +652,10 @@ export class Writer {
       const type = d.relocType[i];
       const sym = file.symbols[d.relocIndex[i]]!;
       if (!pic && sym.gotIndex === NO_INDEX) continue;
-      w.u8(W.OP_I32_CONST).sleb((c.va(d.relocOffset[i]) - c.inputSectionOffset) | 0);
+      this.ptrConst(w, c.va(d.relocOffset[i]) - c.inputSectionOffset);
       if (pic) {
         w.u8(W.OP_GLOBAL_GET).uleb((c.isTLS ? ctx.sym.tlsBase! : ctx.sym.memoryBase!).getGlobalIndex());
-        w.u8(W.OP_I32_ADD);
+        this.ptrAdd(w);
       }
       const wide = W.relocIs64(type);
       const addend = d.relocAddend[i];
@@ -712,13 +734,13 @@ export class Writer {
       if (sym.isTLS() !== tls) continue;
       if (sym.kind === DefinedData) {
         w.u8(W.OP_GLOBAL_GET).uleb((sym.isTLS() ? ctx.sym.tlsBase! : ctx.sym.memoryBase!).getGlobalIndex());
-        w.u8(W.OP_I32_CONST).sleb(sym.getVA() | 0);
+        this.ptrConst(w, sym.getVA());
       } else if (sym.isFunction()) {
         if (sym.isStub) continue;
         w.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.tableBase!.getGlobalIndex());
-        w.u8(W.OP_I32_CONST).sleb(sym.getTableIndex());
+        this.ptrConst(w, sym.getTableIndex());
       } else continue;
-      w.u8(W.OP_I32_ADD).u8(W.OP_GLOBAL_SET).uleb(sym.gotIndex);
+      this.ptrAdd(w).u8(W.OP_GLOBAL_SET).uleb(sym.gotIndex);
     }
     w.u8(W.OP_END);
     this.setBody(fn.chunk!, w);
@@ -812,10 +834,11 @@ export class Writer {
     const memArg = (w: ByteWriter) => w.uleb(2).uleb(0);
     const w = new ByteWriter();
     // PIC: the flag's address is __memory_base + its offset, kept in local 0 (local 1 is scratch).
-    const flagAddress = () => (pic ? w.u8(W.OP_LOCAL_GET).uleb(0) : w.u8(W.OP_I32_CONST).sleb(flag));
+    const flagAddress = () => (pic ? w.u8(W.OP_LOCAL_GET).uleb(0) : this.ptrConst(w, flag));
     if (shared && pic) {
-      w.uleb(1).uleb(2).u8(W.TYPE_I32);
-      w.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.memoryBase!.getGlobalIndex()).u8(W.OP_I32_CONST).sleb(flag).u8(W.OP_I32_ADD);
+      w.uleb(1).uleb(2).u8(this.ptrType);
+      w.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.memoryBase!.getGlobalIndex());
+      this.ptrAdd(this.ptrConst(w, flag));
       w.u8(W.OP_LOCAL_SET).uleb(0);
     } else w.uleb(0);
     if (shared) {
@@ -828,18 +851,18 @@ export class Writer {
     }
     for (const s of this.segments) {
       if (!this.needsPassiveInitialization(s)) continue;
-      w.u8(W.OP_I32_CONST).sleb(s.startVA | 0);
-      if (pic) w.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.memoryBase!.getGlobalIndex()).u8(W.OP_I32_ADD);
+      this.ptrConst(w, s.startVA);
+      if (pic) this.ptrAdd(w.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.memoryBase!.getGlobalIndex()));
       // The main thread uses the static copy of .tdata as its TLS block.
       if (shared && s.isTLS) {
         if (pic) w.u8(W.OP_LOCAL_TEE).uleb(1);
-        else w.u8(W.OP_I32_CONST).sleb(s.startVA | 0);
+        else this.ptrConst(w, s.startVA);
         w.u8(W.OP_GLOBAL_SET).uleb(ctx.sym.tlsBase!.getGlobalIndex());
         if (pic) w.u8(W.OP_LOCAL_GET).uleb(1);
       }
       if (s.isBss) {
         w.u8(W.OP_I32_CONST).sleb(0);
-        w.u8(W.OP_I32_CONST).sleb(s.size | 0);
+        this.ptrConst(w, s.size);
         w.u8(W.OP_MISC_PREFIX).uleb(W.OP_MEMORY_FILL).u8(0);
       } else {
         w.u8(W.OP_I32_CONST).sleb(0);
@@ -1110,9 +1133,9 @@ export class Writer {
           if (cfg.isPic) {
             // At __memory_base (plus the offset, with extended-const).
             h.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.memoryBase!.getGlobalIndex());
-            if (this.extendedConst && seg.startVA) h.u8(W.OP_I32_CONST).sleb(seg.startVA | 0).u8(W.OP_I32_ADD);
+            if (this.extendedConst && seg.startVA) this.ptrAdd(this.ptrConst(h, seg.startVA));
             h.u8(W.OP_END);
-          } else i32ConstExpr(h, seg.startVA);
+          } else this.ptrConstExpr(h, seg.startVA);
         }
         h.uleb(seg.size);
         const hb = h.finish();
@@ -1216,6 +1239,7 @@ export class Writer {
   private memoryLimits(): Limits {
     let flags = this.mem.maxPages !== 0 ? W.LIMITS_HAS_MAX : 0;
     if (this.ctx.config.sharedMemory) flags |= W.LIMITS_IS_SHARED;
+    if (this.is64) flags |= W.LIMITS_IS_64;
     if (this.ctx.config.pageSize !== W.PAGE_SIZE) flags |= W.LIMITS_HAS_PAGE_SIZE;
     return { flags, min: this.mem.initialPages, max: this.mem.maxPages };
   }
@@ -1242,7 +1266,7 @@ export class Writer {
     }
     for (const sym of this.gotSymbols) {
       w.str(sym.isData() ? 'GOT.mem' : 'GOT.func').str(sym.name).u8(W.EXTERNAL_GLOBAL);
-      writeGlobalType(w, { valType: W.TYPE_I32, mutable: true });
+      writeGlobalType(w, { valType: this.ptrType, mutable: true });
     }
     return w;
   }
@@ -1253,6 +1277,7 @@ export class Writer {
     for (const g of this.inputGlobals) {
       writeGlobalType(w, g.globalType!);
       if (g.file) writeInitExpr(w, g.init!, g.file.data.buf);
+      else if (g.globalType!.valType === W.TYPE_I64) w.u8(W.OP_I64_CONST).sleb(g.pointerValue).u8(W.OP_END);
       else i32ConstExpr(w, g.pointerValue);
     }
     const cfg = this.ctx.config;
@@ -1262,7 +1287,7 @@ export class Writer {
       // sets the entry from __tls_base, so it is mutable and starts as the offset in .tdata. A PIC
       // entry is set by __wasm_apply_global_relocs unless extended-const can add the base here.
       const mutable = !sym.isStub && ((!this.extendedConst && cfg.isPic && !sym.isTLS()) || (shared && sym.isTLS()));
-      writeGlobalType(w, { valType: W.TYPE_I32, mutable });
+      writeGlobalType(w, { valType: this.ptrType, mutable });
       if (this.extendedConst && cfg.isPic) {
         let base: Symbol | null = null;
         let offset = 0;
@@ -1270,7 +1295,7 @@ export class Writer {
         else if (sym.isFunction() && !sym.isStub) [base, offset] = [this.ctx.sym.tableBase!, sym.getTableIndex()];
         if (base) {
           w.u8(W.OP_GLOBAL_GET).uleb(base.getGlobalIndex());
-          if (offset) w.u8(W.OP_I32_CONST).sleb(offset | 0).u8(W.OP_I32_ADD);
+          if (offset) this.ptrAdd(this.ptrConst(w, offset));
           w.u8(W.OP_END);
           continue;
         }
@@ -1278,11 +1303,11 @@ export class Writer {
       let v = 0;
       if (sym.kind === DefinedData) v = sym.getVA(!shared);
       else if (sym.isFunction()) v = sym.isStub ? 0 : sym.getTableIndex();
-      i32ConstExpr(w, v);
+      this.ptrConstExpr(w, v);
     }
     for (const sym of this.dataAddressGlobals) {
-      writeGlobalType(w, { valType: W.TYPE_I32, mutable: false });
-      i32ConstExpr(w, sym.getVA());
+      writeGlobalType(w, { valType: this.ptrType, mutable: false });
+      this.ptrConstExpr(w, sym.getVA());
     }
     return w;
   }
@@ -1296,7 +1321,7 @@ export class Writer {
     w.uleb(flags);
     if (flags) w.uleb(tableNumber);
     if (ctx.config.isPic) w.u8(W.OP_GLOBAL_GET).uleb(ctx.sym.tableBase!.getGlobalIndex()).u8(W.OP_END);
-    else i32ConstExpr(w, ctx.config.tableBase);
+    else this.ptrConstExpr(w, ctx.config.tableBase);
     if (flags) w.u8(0);
     w.uleb(this.indirectFunctions.length);
     for (const sym of this.indirectFunctions) w.uleb(sym.getFunctionIndex());

@@ -50,6 +50,8 @@ export interface LinkOptions {
   experimentalPic: boolean;
   /** -r: the output is a relocatable object again (linking section, reloc.* sections). */
   relocatable: boolean;
+  /** -m wasm64: memory64 objects, 64-bit addresses. */
+  is64: boolean;
   /** --emit-relocs: a final module that keeps its relocations (linking and reloc.* sections). */
   emitRelocs: boolean;
   /** Shared libraries' function signatures must match (off with --no-shlib-sigcheck). */
@@ -327,6 +329,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     isPic: false,
     experimentalPic: has('experimental_pic'),
     relocatable,
+    is64: false,
     emitRelocs: has('emit_relocs'),
     shlibSigCheck: !has('no_shlib_sigcheck'),
     compressRelocations: has('compress_relocations'),
@@ -338,7 +341,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   if (o.maxMemory !== 0 && o.noGrowableMemory) diag.error('--max-memory is incompatible with --no-growable-memory');
   const m = lastOf(args, 'm');
   if (m) {
-    if (m.values[0] === 'wasm64') diag.error('-m wasm64 is not supported by weld yet');
+    if (m.values[0] === 'wasm64') o.is64 = true;
     else if (m.values[0] !== 'wasm32') diag.error(`invalid target architecture: ${m.values[0]}`);
   }
   const threads = lastOf(args, 'threads');

@@ -10,16 +10,17 @@ import { demangleName } from './names.js';
 
 const NULL_SIG = { key: '\x60\x00\x00', params: [] as number[], results: [] as number[] };
 const I32_ARG_SIG = { key: '\x60\x01\x7f\x00', params: [W.TYPE_I32], results: [] as number[] };
+const I64_ARG_SIG = { key: '\x60\x01\x7e\x00', params: [W.TYPE_I64], results: [] as number[] };
 
 function createGlobal(ctx: Context, name: string, mutable: boolean): InputElement {
   const g = new InputElement(null, name, ctx.config.gcSections);
-  g.globalType = { valType: W.TYPE_I32, mutable };
+  g.globalType = { valType: ctx.config.is64 ? W.TYPE_I64 : W.TYPE_I32, mutable };
   return g;
 }
 
 /** An i32 global the environment provides (lld createUndefinedGlobal). */
 function createUndefinedGlobal(ctx: Context, name: string, mutable: boolean): Symbol {
-  const sym = ctx.symtab.addUndefinedGlobal(name, undefined, undefined, W.SYM_UNDEFINED, null, { valType: W.TYPE_I32, mutable });
+  const sym = ctx.symtab.addUndefinedGlobal(name, undefined, undefined, W.SYM_UNDEFINED, null, { valType: ctx.config.is64 ? W.TYPE_I64 : W.TYPE_I32, mutable });
   ctx.config.allowUndefinedSymbols.add(name);
   sym.isUsedInRegularObj = true;
   return sym;
@@ -51,7 +52,7 @@ export function createSyntheticSymbols(ctx: Context): void {
     ctx.sym.tlsSize = t.addSyntheticGlobal('__tls_size', W.SYM_VISIBILITY_HIDDEN, createGlobal(ctx, '__tls_size', false));
     ctx.sym.tlsAlign = t.addSyntheticGlobal('__tls_align', W.SYM_VISIBILITY_HIDDEN, createGlobal(ctx, '__tls_align', false));
     const fn = new InputChunk(CHUNK_FUNCTION, null, '__wasm_init_tls', ctx.config.gcSections);
-    fn.sig = I32_ARG_SIG;
+    fn.sig = ctx.config.is64 ? I64_ARG_SIG : I32_ARG_SIG;
     ctx.sym.initTLS = t.addSyntheticFunction('__wasm_init_tls', W.SYM_VISIBILITY_HIDDEN, fn);
   }
 }
