@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileToFiles, sysroot, type LinkOutcome } from './support/toolchain.js';
 import { expectSameLink, linkBoth } from './support/expect.js';
 import { runLink } from '../lib/link.js';
+import { Linker } from '../lib/linker.js';
 
 let dir: string;
 
@@ -77,7 +78,11 @@ beforeAll(async () => {
   await put({ 'lib.c': LIB, 'main.c': MAIN }, ['-O2', '-fPIC', '-fvisibility=default']);
   await put({ 'lib.c': LIB, 'main.c': MAIN }, ['-O2', '-fPIC', '-fvisibility=default', '-mextended-const'], 'x');
   await put({ 'main.c': MAIN, 'use.c': USE }, ['-O2'], 'static');
-  await put({ 'use.c': USE, 'mismatch.c': MISMATCH, 'hello.c': HELLO }, ['-O2', '-fPIC', '-fvisibility=default']);
+  await put({ 'use.c': USE, 'mismatch.c': MISMATCH, 'hello.c': HELLO, 'x.c': 'const int k = 5;\nchar c1 = 7;\n', 'y.c': 'double d1 = 1.5;\nchar c0 = 1;\n' }, [
+    '-O2',
+    '-fPIC',
+    '-fvisibility=default',
+  ]);
   await put({ 'tls.c': TLS, 'tls2.c': '_Thread_local int ext_tv = 4;\n' }, ['-O2', '-fPIC', '-fvisibility=default', '-matomics', '-mbulk-memory']);
 }, 180_000);
 
@@ -133,6 +138,19 @@ describe('-shared and -pie match wasm-ld 22', () => {
     expect((await same(['-pie', XPIC, 'lib.o', '--export-table'])).messages).toContain('error: -shared/-pie is incompatible with --export-table');
   });
 
+});
+
+describe('a reused Linker', () => {
+  it('a PIC link (which combines segments) leaves no trace in a later static link of the same objects', async () => {
+    const linker = new Linker();
+    // Combining gives x.o's char the alignment of y.o's double (lld writes it into the chunk).
+    linker.linkSync(['-pie', XPIC, 'x.o', 'y.o', '--no-entry', '--export-all', '-o', 'a.wasm'], { cwd: dir });
+    const argv = ['y.o', 'x.o', '--no-entry', '--export-all', '-o', 'out.wasm'];
+    const reused = linker.linkSync(argv, { cwd: dir }).bytes;
+    const fresh = runLink({ argv, cwd: dir, requireOutput: true }).bytes;
+    expect(Buffer.from(reused).equals(Buffer.from(fresh))).toBe(true);
+    expect((await same(['y.o', 'x.o', '--no-entry', '--export-all'])).bytes).toEqual(fresh);
+  });
 });
 
 describe('shared libraries as inputs match wasm-ld 22', () => {

@@ -303,10 +303,10 @@ export class Writer {
       }
       let first = true;
       for (const c of s.inputSegments) {
-        // The first input keeps its segment's alignment, so nothing moves.
-        if (first) c.alignment = Math.max(c.alignment, s.alignment);
+        // The first input takes its segment's alignment, so nothing moves. (Not written to the
+        // chunk: a Linker reuses chunks in later links.)
+        combined.addInputSegment(c, first ? Math.max(c.alignment, s.alignment) : c.alignment);
         first = false;
-        combined.addInputSegment(c);
       }
     }
     for (let i = 0; i < next.length; i++) next[i].index = i;

@@ -148,10 +148,11 @@ export class OutputSegment {
     return this.name === '.tdata';
   }
 
-  addInputSegment(seg: InputChunk): void {
-    this.alignment = Math.max(this.alignment, seg.alignment);
+  /** `alignment` overrides the chunk's (combined PIC segments), without changing the chunk. */
+  addInputSegment(seg: InputChunk, alignment = seg.alignment): void {
+    this.alignment = Math.max(this.alignment, alignment);
     this.inputSegments.push(seg);
-    this.size = alignTo(this.size, 2 ** seg.alignment);
+    this.size = alignTo(this.size, 2 ** alignment);
     seg.outputSeg = this;
     seg.outputSegmentOffset = this.size;
     this.size += seg.size;
