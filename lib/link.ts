@@ -349,7 +349,7 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
 
   mark('inputs');
   diag.log(`backend: ${backend.name} (${backend.reason})`);
-  const ctx = new Context(config, diag, backend);
+  const ctx = new Context(config, diag, backend, cache.symbolPool);
   resolve(ctx, loader.files, loader.stubs);
   mark('resolve');
   if (config.whyExtract === '-') {

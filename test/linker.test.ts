@@ -64,14 +64,27 @@ describe('Linker', () => {
     const names = ['stdio_printf', 'cpp_virtual', 'thread_local', 'fnptr_table', 'weak_symbols', 'ctor_priority', 'cpp_string', 'data_relocs', 'string_dedup', 'static_archive'];
     const built = [];
     for (const n of names) built.push(await buildProgram(loadProgram(n), OPT_CONFIGS[0]!, join(dir, 'progs')));
-    // Seven option sets over ten programs: every program meets several.
-    const options = [[], ['--no-gc-sections'], ['-O0'], ['--export-all'], ['--strip-all'], ['--export-dynamic'], ['--no-merge-data-segments']];
+    // Eight option sets over ten programs: every program meets several. The Linker also reuses
+    // the previous link's global Symbol objects, so forced exports and traced names must not leak.
+    const options = [
+      [],
+      ['--no-gc-sections'],
+      ['-O0'],
+      ['--export-all'],
+      ['--strip-all'],
+      ['--export-dynamic'],
+      ['--no-merge-data-segments'],
+      ['--export-if-defined=malloc', '--trace-symbol=free', '--export=__heap_base'],
+    ];
     const L = newLinker({ threads: 0 });
     let k = 0;
     for (const order of [built, [...built].reverse(), built]) {
       for (const b of order) {
         const args = [...b.argv.filter((a, i, all) => a !== '-o' && all[i - 1] !== '-o'), ...options[k++ % options.length]];
-        expect(Buffer.from(L.linkSync(args).bytes).equals(Buffer.from(linkSync(args).bytes)), `${b.program.name} ${args.slice(-1)}`).toBe(true);
+        const ours = L.linkSync(args);
+        const fresh = linkSync(args);
+        expect(Buffer.from(ours.bytes).equals(Buffer.from(fresh.bytes)), `${b.program.name} ${args.slice(-1)}`).toBe(true);
+        expect(ours.warnings).toEqual(fresh.warnings);
       }
     }
   }, 300_000);

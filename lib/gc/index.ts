@@ -3,7 +3,7 @@
 
 import * as W from '../input/wasm.js';
 import type { Context } from '../resolve/context.js';
-import type { InputChunk, ObjFile, Symbol } from '../resolve/model.js';
+import { DefinedData, type InputChunk, type ObjFile, type Symbol } from '../resolve/model.js';
 
 export function markLive(ctx: Context): void {
   if (!ctx.config.gcSections) return;
@@ -50,11 +50,19 @@ export function markLive(ctx: Context): void {
     const c = queue.pop()!;
     const file = c.file;
     if (!file) continue;
-    const d = file.data;
-    for (let i = c.relocStart; i < c.relocEnd; i++) {
-      const type = d.relocType[i];
+    const types = file.data.relocType;
+    const indices = file.data.relocIndex;
+    const symbols = file.symbols;
+    for (let i = c.relocStart, end = c.relocEnd; i < end; i++) {
+      const type = types[i];
       if (type === W.R_TYPE_INDEX_LEB) continue;
-      const sym = file.symbols[d.relocIndex[i]]!;
+      const sym = symbols[indices[i]]!;
+      // Most relocations name a function or data symbol whose chunk is already live: skip them
+      // before the general checks (this loop sees every relocation of every live chunk).
+      if (sym.kind <= DefinedData) {
+        const chunk = sym.chunk;
+        if (chunk !== null && chunk.live) continue;
+      }
       // Table relocations against stubs (null function pointers) keep nothing alive.
       if (
         (type === W.R_TABLE_INDEX_SLEB || type === W.R_TABLE_INDEX_SLEB64 || type === W.R_TABLE_INDEX_I32 || type === W.R_TABLE_INDEX_I64) &&

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FileSystem } from '../options/rsp.js';
 import type { ArchiveMember } from './archive.js';
-import type { InputCache } from './index.js';
+import type { InputCache, SymbolPool } from './index.js';
 import type { ObjectData } from './object.js';
 
 interface Entry {
@@ -39,6 +39,7 @@ export class PersistentCache implements InputCache {
   private byPath = new Map<string, Entry>();
   private byKey = new Map<string, Entry>();
   private bytes = 0;
+  readonly symbolPool: SymbolPool = { symbols: [] };
 
   constructor(public maxBytes: number) {}
 

@@ -6,7 +6,7 @@ import { dirname, extname, isAbsolute, join } from 'node:path';
 import { InputError, type Diagnostics } from '../diag.js';
 import type { FileDirective, LinkOptions } from '../options/index.js';
 import type { FileSystem } from '../options/rsp.js';
-import { ObjFile, type ObjectSource } from '../resolve/model.js';
+import { ObjFile, type ObjectSource, type Symbol } from '../resolve/model.js';
 import { isArchive, readArchive, type ArchiveMember } from './archive.js';
 import { isWasmObject, parseObject, scanDefinedSymbols, type ObjectData, type RelocDecoder } from './object.js';
 import { parseStub, type StubFile } from './stub.js';
@@ -21,6 +21,16 @@ export interface InputCache {
   archive(key: string, make: () => ArchiveMember[]): ArchiveMember[];
   /** Content digest of a file read through this cache (for the link cache). */
   digest(key: string, bytes: Uint8Array): string;
+  /**
+   * The global symbols the last link through this cache made: the next link resets and reuses
+   * them instead of allocating. Only for caches whose links never overlap (a Linker runs its
+   * links one at a time; each worker thread has its own cache).
+   */
+  symbolPool?: SymbolPool;
+}
+
+export interface SymbolPool {
+  symbols: Symbol[];
 }
 
 /** A cache that lives for one link. */

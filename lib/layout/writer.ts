@@ -468,8 +468,11 @@ export class Writer {
       const type = d.relocType[i];
       const index = d.relocIndex[i];
       if (type === W.R_TYPE_INDEX_LEB) {
-        file.typeMap[index] = this.registerType(d.types[index]);
-        file.typeIsUsed[index] = 1;
+        // The first use registers the type (output type order is first-use order).
+        if (file.typeIsUsed[index] === 0) {
+          file.typeMap[index] = this.registerType(d.types[index]);
+          file.typeIsUsed[index] = 1;
+        }
         continue;
       }
       const sym = file.symbols[index]!;

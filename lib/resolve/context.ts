@@ -3,6 +3,7 @@
 
 import type { Diagnostics } from '../diag.js';
 import type { Backend } from '../backend/index.js';
+import type { SymbolPool } from '../input/index.js';
 import type { LinkOptions } from '../options/index.js';
 import type { InputChunk, InputElement, ObjFile, Symbol } from './model.js';
 import { SymbolTable } from './symtab.js';
@@ -94,8 +95,9 @@ export class Context {
     readonly diag: Diagnostics,
     /** The backend whose kernels the layout uses and whose executor runs the plan. */
     readonly backend: Backend,
+    symbolPool?: SymbolPool,
   ) {
-    this.symtab = new SymbolTable(this);
+    this.symtab = new SymbolTable(this, symbolPool);
   }
 
   /** SymbolTable::addFile: registers a lazy member's symbols, or parses an object. */

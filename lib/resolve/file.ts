@@ -24,7 +24,7 @@ import {
   UndefinedTable,
   UndefinedTag,
 } from './model.js';
-import { newSymbol, type SymbolInit } from './symtab.js';
+import { importInit, newSymbol, symInit, type SymbolInit } from './symtab.js';
 
 /**
  * lld SharedFile::parse: a shared library's exported functions and data (its export section)
@@ -285,37 +285,37 @@ function createDefined(ctx: Context, file: ObjFile, ws: ObjSymbol, symIndex: num
   switch (ws.kind) {
     case W.SYMTAB_FUNCTION: {
       const fn = file.functions[ws.index - d.numImportedFunctions];
-      if (local) return localSymbol(locals, symIndex, DefinedFunction, ws.name, flags, file, { chunk: fn }, gc);
+      if (local) return localSymbol(locals, symIndex, DefinedFunction, ws.name, flags, file, symInit(fn), gc);
       if (fn.discarded) return null;
       return ctx.symtab.addDefinedFunction(ws.name, flags, file, fn);
     }
     case W.SYMTAB_DATA: {
       const seg = (flags & W.SYM_ABSOLUTE) !== 0 ? null : file.segments[ws.index];
       if (!(flags & W.SYM_TLS) && seg?.isTLS) flags |= W.SYM_TLS;
-      if (local) return localSymbol(locals, symIndex, DefinedData, ws.name, flags, file, { chunk: seg, value: ws.offset, size: ws.size }, gc);
+      if (local) return localSymbol(locals, symIndex, DefinedData, ws.name, flags, file, symInit(seg, null, ws.offset, ws.size), gc);
       if (seg?.discarded) return null;
       return ctx.symtab.addDefinedData(ws.name, flags, file, seg!, ws.offset, ws.size);
     }
     case W.SYMTAB_GLOBAL: {
       const g = file.globals[ws.index - d.numImportedGlobals];
-      if (local) return localSymbol(locals, symIndex, DefinedGlobal, ws.name, flags, file, { element: g }, gc);
+      if (local) return localSymbol(locals, symIndex, DefinedGlobal, ws.name, flags, file, symInit(null, g), gc);
       return ctx.symtab.addDefinedGlobal(ws.name, flags, file, g);
     }
     case W.SYMTAB_SECTION: {
       // Only custom sections are addressable; a symbol for CODE/DATA keeps no chunk.
       const section = file.customSectionsByIndex!.get(ws.index) ?? null;
-      const s = localSymbol(locals, symIndex, SectionKind, ws.name, flags, file, {}, gc);
+      const s = localSymbol(locals, symIndex, SectionKind, ws.name, flags, file, symInit(), gc);
       s.chunk = section;
       return s;
     }
     case W.SYMTAB_TAG: {
       const t = file.tags[ws.index - d.numImportedTags];
-      if (local) return localSymbol(locals, symIndex, DefinedTag, ws.name, flags, file, { element: t }, gc);
+      if (local) return localSymbol(locals, symIndex, DefinedTag, ws.name, flags, file, symInit(null, t), gc);
       return ctx.symtab.addDefinedTag(ws.name, flags, file, t);
     }
     case W.SYMTAB_TABLE: {
       const t = file.tables[ws.index - d.numImportedTables];
-      if (local) return localSymbol(locals, symIndex, DefinedTable, ws.name, flags, file, { element: t }, gc);
+      if (local) return localSymbol(locals, symIndex, DefinedTable, ws.name, flags, file, symInit(null, t), gc);
       return ctx.symtab.addDefinedTable(ws.name, flags, file, t);
     }
   }
@@ -332,27 +332,27 @@ function createUndefined(ctx: Context, file: ObjFile, ws: ObjSymbol, calledDirec
     case W.SYMTAB_FUNCTION: {
       const sig = importSig(file, ws);
       if (local)
-        return newSymbol(UndefinedFunction, ws.name, flags, file, { sig, importName: ws.importName, importModule: ws.importModule, isCalledDirectly: calledDirectly }, gc);
+        return newSymbol(UndefinedFunction, ws.name, flags, file, importInit(sig, ws.importName, ws.importModule, calledDirectly), gc);
       return symtab.addUndefinedFunction(ws.name, ws.importName, ws.importModule, flags, file, sig, calledDirectly);
     }
     case W.SYMTAB_DATA:
-      if (local) return newSymbol(UndefinedData, ws.name, flags, file, {}, gc);
+      if (local) return newSymbol(UndefinedData, ws.name, flags, file, symInit(), gc);
       return symtab.addUndefinedData(ws.name, flags, file);
     case W.SYMTAB_GLOBAL: {
       const imp = d.imports[d.globalImports[ws.index]];
       const type = imp?.global ?? null;
-      if (local) return newSymbol(UndefinedGlobal, ws.name, flags, file, { importName: ws.importName, importModule: ws.importModule, globalType: type }, gc);
+      if (local) return newSymbol(UndefinedGlobal, ws.name, flags, file, importInit(null, ws.importName, ws.importModule, false, type), gc);
       return symtab.addUndefinedGlobal(ws.name, ws.importName, ws.importModule, flags, file, type);
     }
     case W.SYMTAB_TABLE: {
       const imp = d.imports[d.tableImports[ws.index]];
       const type = imp?.table ?? null;
-      if (local) return newSymbol(UndefinedTable, ws.name, flags, file, { importName: ws.importName, importModule: ws.importModule, tableType: type }, gc);
+      if (local) return newSymbol(UndefinedTable, ws.name, flags, file, importInit(null, ws.importName, ws.importModule, false, null, type), gc);
       return symtab.addUndefinedTable(ws.name, ws.importName, ws.importModule, flags, file, type);
     }
     case W.SYMTAB_TAG: {
       const sig = importSig(file, ws);
-      if (local) return newSymbol(UndefinedTag, ws.name, flags, file, { importName: ws.importName, importModule: ws.importModule, sig }, gc);
+      if (local) return newSymbol(UndefinedTag, ws.name, flags, file, importInit(sig, ws.importName, ws.importModule), gc);
       return symtab.addUndefinedTag(ws.name, ws.importName, ws.importModule, flags, file, sig);
     }
   }

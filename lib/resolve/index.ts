@@ -7,6 +7,7 @@ import { CHUNK_FUNCTION, InputChunk, InputElement, LazyKind, ObjFile, Symbol, Un
 import type { StubFile } from '../input/stub.js';
 import type { Context } from './context.js';
 import { demangleName } from './names.js';
+import { importInit } from './symtab.js';
 
 const NULL_SIG = { key: '\x60\x00\x00', params: [] as number[], results: [] as number[] };
 const I32_ARG_SIG = { key: '\x60\x01\x7f\x00', params: [W.TYPE_I32], results: [] as number[] };
@@ -145,7 +146,7 @@ function wrapSymbols(ctx: Context, wrapped: Wrapped[]): void {
 function demoteLazySymbols(ctx: Context): void {
   for (const sym of ctx.symtab.symbols) {
     if (sym.kind === LazyKind && sym.sig) {
-      ctx.symtab.replace(sym, UndefinedFunction, sym.name, W.SYM_BINDING_WEAK, sym.file, { sig: sym.sig, isCalledDirectly: true });
+      ctx.symtab.replace(sym, UndefinedFunction, sym.name, W.SYM_BINDING_WEAK, sym.file, importInit(sym.sig, undefined, undefined, true));
     }
   }
 }

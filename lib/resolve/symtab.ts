@@ -3,6 +3,7 @@
 
 import type { FuncType, GlobalType, TableType } from '../input/object.js';
 import * as W from '../input/wasm.js';
+import type { SymbolPool } from '../input/index.js';
 import type { Context } from './context.js';
 import { demangleName, sigToString, globalTypeToString, tableTypeToString, SYMBOL_KIND_NAMES } from './names.js';
 import {
@@ -40,6 +41,59 @@ export interface SymbolInit {
   importName?: string;
   importModule?: string;
   isCalledDirectly?: boolean;
+}
+
+/**
+ * The one SymbolInit that symInit/importInit fill and replaceSymbol reads at once: resolution
+ * makes tens of thousands of symbols per link, and an object literal each (of a dozen shapes)
+ * was both garbage and a megamorphic read in replaceSymbol.
+ */
+const scratch: Required<SymbolInit> = {
+  sig: null,
+  chunk: null,
+  element: null,
+  value: 0,
+  size: 0,
+  globalType: null,
+  tableType: null,
+  importName: undefined as unknown as string,
+  importModule: undefined as unknown as string,
+  isCalledDirectly: false,
+};
+
+/** A defined symbol's init: its chunk or element, and (data) offset and size. Valid until the next call. */
+export function symInit(chunk: InputChunk | null = null, element: InputElement | null = null, value = 0, size = 0): SymbolInit {
+  const o = scratch;
+  o.sig = null;
+  o.chunk = chunk;
+  o.element = element;
+  o.value = value;
+  o.size = size;
+  o.globalType = null;
+  o.tableType = null;
+  o.importName = undefined as unknown as string;
+  o.importModule = undefined as unknown as string;
+  o.isCalledDirectly = false;
+  return o;
+}
+
+/** An undefined (or shared) symbol's init. Valid until the next call. */
+export function importInit(
+  sig: FuncType | null,
+  importName: string | undefined,
+  importModule: string | undefined,
+  isCalledDirectly = false,
+  globalType: GlobalType | null = null,
+  tableType: TableType | null = null,
+): SymbolInit {
+  const o = symInit();
+  o.sig = sig;
+  o.importName = importName as string;
+  o.importModule = importModule as string;
+  o.isCalledDirectly = isCalledDirectly;
+  o.globalType = globalType;
+  o.tableType = tableType;
+  return o;
 }
 
 /** lld replaceSymbol: re-initialises `s` as a new kind, keeping the bits that survive replacement. */
@@ -112,7 +166,19 @@ export class SymbolTable {
   private comdatGroups = new Set<string>();
   private stubFunctions = new Map<string, Symbol>();
 
-  constructor(private readonly ctx: Context) {}
+  /** The previous link's symbols (same input cache), reset and reused by newEntry. */
+  private free: Symbol[];
+  /** What newEntry made, handed to the next link as its `free` (null: no pool). */
+  private made: Symbol[] | null;
+
+  constructor(
+    private readonly ctx: Context,
+    pool?: SymbolPool,
+  ) {
+    this.free = pool ? pool.symbols : [];
+    this.made = pool ? [] : null;
+    if (pool) pool.symbols = this.made!;
+  }
 
   /** Every symbol, in insertion order (lld's symtab->symbols()). */
   get symbols(): Symbol[] {
@@ -124,7 +190,12 @@ export class SymbolTable {
   }
 
   private newEntry(name: string, order: number, traced: boolean): Symbol {
-    const s = new Symbol(name, UndefinedFunction, 0, null);
+    let s = this.free.pop();
+    if (s) {
+      replaceSymbol(s, UndefinedFunction, name, 0, null, symInit(), false);
+      s.forceImport = false;
+    } else s = new Symbol(name, UndefinedFunction, 0, null);
+    this.made?.push(s);
     s.isUsedInRegularObj = false;
     s.canInline = true;
     s.traced = traced;
@@ -140,7 +211,7 @@ export class SymbolTable {
   /** Turns a lazy entry into the LazyKind Symbol it stands for. */
   private materialize(name: string, lazy: number): Symbol {
     const s = this.newEntry(name, this.lazyOrder[lazy], false);
-    return this.replace(s, LazyKind, name, 0, this.lazyFile[lazy], {});
+    return this.replace(s, LazyKind, name, 0, this.lazyFile[lazy], symInit());
   }
 
   find(name: string): Symbol | undefined {
@@ -250,25 +321,25 @@ export class SymbolTable {
 
   addSyntheticFunction(name: string, flags: number, fn: InputChunk): Symbol {
     this.ctx.syntheticFunctions.push(fn);
-    return this.replace(this.insertName(name), DefinedFunction, name, flags, null, { chunk: fn });
+    return this.replace(this.insertName(name), DefinedFunction, name, flags, null, symInit(fn));
   }
 
   addOptionalDataSymbol(name: string, value = 0): Symbol | null {
     let s = this.find(name);
     if (!s && (this.ctx.config.exportAll || this.ctx.exportedSymbols.has(name))) s = this.insertName(name);
     else if (!s || s.isDefined()) return null;
-    this.replace(s, DefinedData, name, W.SYM_VISIBILITY_HIDDEN | W.SYM_ABSOLUTE, null, { value });
+    this.replace(s, DefinedData, name, W.SYM_VISIBILITY_HIDDEN | W.SYM_ABSOLUTE, null, symInit(null, null, value));
     s.referenced = true;
     return s;
   }
 
   addSyntheticDataSymbol(name: string, flags: number): Symbol {
-    return this.replace(this.insertName(name), DefinedData, name, flags | W.SYM_ABSOLUTE, null, {});
+    return this.replace(this.insertName(name), DefinedData, name, flags | W.SYM_ABSOLUTE, null, symInit());
   }
 
   addSyntheticGlobal(name: string, flags: number, g: InputElement): Symbol {
     this.ctx.syntheticGlobals.push(g);
-    return this.replace(this.insertName(name), DefinedGlobal, name, flags, null, { element: g });
+    return this.replace(this.insertName(name), DefinedGlobal, name, flags, null, symInit(null, g));
   }
 
   /** An optional global exists only when an input refers to it (wasm-ld 22: not for --export). */
@@ -276,14 +347,14 @@ export class SymbolTable {
     const s = this.find(name);
     if (!s || s.isDefined()) return null;
     this.ctx.syntheticGlobals.push(g);
-    return this.replace(s, DefinedGlobal, name, W.SYM_VISIBILITY_HIDDEN, null, { element: g });
+    return this.replace(s, DefinedGlobal, name, W.SYM_VISIBILITY_HIDDEN, null, symInit(null, g));
   }
 
   addSyntheticTable(name: string, flags: number, t: InputElement): Symbol {
     let s = this.find(name);
     if (!s) s = this.insertName(name);
     this.ctx.syntheticTables.push(t);
-    return this.replace(s, DefinedTable, name, flags, null, { element: t });
+    return this.replace(s, DefinedTable, name, flags, null, symInit(null, t));
   }
 
   private shouldReplace(existing: Symbol, newFile: ObjFile | null, newFlags: number): boolean {
@@ -308,7 +379,7 @@ export class SymbolTable {
   addDefinedFunction(name: string, flags: number, file: ObjFile, fn: InputChunk): Symbol {
     let s = this.insert(name, file);
     const inserted = this.inserted;
-    if (inserted || s.isLazy()) return this.replace(s, DefinedFunction, name, flags, file, { chunk: fn });
+    if (inserted || s.isLazy()) return this.replace(s, DefinedFunction, name, flags, file, symInit(fn));
     if (!s.isFunction()) {
       this.reportTypeError(s, file, W.SYMTAB_FUNCTION);
       return s;
@@ -317,11 +388,11 @@ export class SymbolTable {
     if (s.kind === UndefinedFunction) checkSig = s.isCalledDirectly;
     if (checkSig && s.sig && fn.sig && s.sig.key !== fn.sig.key) {
       const [variant, added] = this.getFunctionVariant(s, fn.sig, file);
-      if (added || this.shouldReplace(variant, file, flags)) this.replace(variant, DefinedFunction, name, flags, file, { chunk: fn });
+      if (added || this.shouldReplace(variant, file, flags)) this.replace(variant, DefinedFunction, name, flags, file, symInit(fn));
       this.replaceEntry(name, variant);
       return variant;
     }
-    if (this.shouldReplace(s, file, flags)) this.replace(s, DefinedFunction, name, flags, file, { chunk: fn });
+    if (this.shouldReplace(s, file, flags)) this.replace(s, DefinedFunction, name, flags, file, symInit(fn));
     return s;
   }
 
@@ -332,7 +403,7 @@ export class SymbolTable {
       this.checkDataType(s, file);
       if (!this.shouldReplace(s, file, flags)) return s;
     }
-    return this.replace(s, DefinedData, name, flags, file, { chunk: seg, value: offset, size });
+    return this.replace(s, DefinedData, name, flags, file, symInit(seg, null, offset, size));
   }
 
   addDefinedGlobal(name: string, flags: number, file: ObjFile | null, g: InputElement): Symbol {
@@ -342,7 +413,7 @@ export class SymbolTable {
       this.checkGlobalType(s, file, g.globalType);
       if (!this.shouldReplace(s, file, flags)) return s;
     }
-    return this.replace(s, DefinedGlobal, name, flags, file, { element: g });
+    return this.replace(s, DefinedGlobal, name, flags, file, symInit(null, g));
   }
 
   addDefinedTag(name: string, flags: number, file: ObjFile, t: InputElement): Symbol {
@@ -352,7 +423,7 @@ export class SymbolTable {
       this.checkTagType(s, file, t.sig);
       if (!this.shouldReplace(s, file, flags)) return s;
     }
-    return this.replace(s, DefinedTag, name, flags, file, { element: t });
+    return this.replace(s, DefinedTag, name, flags, file, symInit(null, t));
   }
 
   addDefinedTable(name: string, flags: number, file: ObjFile, t: InputElement): Symbol {
@@ -362,7 +433,7 @@ export class SymbolTable {
       this.checkTableType(s, file, t.tableType);
       if (!this.shouldReplace(s, file, flags)) return s;
     }
-    return this.replace(s, DefinedTable, name, flags, file, { element: t });
+    return this.replace(s, DefinedTable, name, flags, file, symInit(null, t));
   }
 
   private updateExistingUndefined(existing: Symbol, flags: number, file: ObjFile | null, importName?: string, importModule?: string): void {
@@ -391,7 +462,7 @@ export class SymbolTable {
   addSharedFunction(name: string, flags: number, file: ObjFile, sig: FuncType): Symbol {
     // A shared library's own references do not make a symbol "used in a regular object".
     const s = this.insertName(name);
-    if (this.inserted || s.isLazy()) return this.replace(s, SharedFunction, name, flags, file, { sig });
+    if (this.inserted || s.isLazy()) return this.replace(s, SharedFunction, name, flags, file, importInit(sig, undefined, undefined));
     if (!s.isFunction()) {
       this.reportTypeError(s, file, W.SYMTAB_FUNCTION);
       return s;
@@ -403,16 +474,16 @@ export class SymbolTable {
       if (this.ctx.config.shlibSigCheck) this.reportSignatureMismatch(name, s, sig, file, true);
       else sig = s.sig;
     }
-    return this.replace(s, SharedFunction, name, flags, file, { sig });
+    return this.replace(s, SharedFunction, name, flags, file, importInit(sig, undefined, undefined));
   }
 
   /** lld addSharedData. */
   addSharedData(name: string, flags: number, file: ObjFile): Symbol {
     const s = this.insertName(name);
-    if (this.inserted || s.isLazy()) return this.replace(s, SharedData, name, flags, file, {});
+    if (this.inserted || s.isLazy()) return this.replace(s, SharedData, name, flags, file, symInit());
     if (s.isDefined()) return s;
     this.checkDataType(s, file);
-    return this.replace(s, SharedData, name, flags, file, {});
+    return this.replace(s, SharedData, name, flags, file, symInit());
   }
 
   addUndefinedFunction(
@@ -428,7 +499,7 @@ export class SymbolTable {
     const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
     const replaceSym = () =>
-      this.replace(s, UndefinedFunction, name, flags, file, { sig, importName, importModule, isCalledDirectly });
+      this.replace(s, UndefinedFunction, name, flags, file, importInit(sig, importName, importModule, isCalledDirectly));
     if (inserted) {
       replaceSym();
     } else if (s.isLazy()) {
@@ -466,7 +537,7 @@ export class SymbolTable {
     const s = this.insert(name, file);
     const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
-    if (inserted) this.replace(s, UndefinedData, name, flags, file, {});
+    if (inserted) this.replace(s, UndefinedData, name, flags, file, symInit());
     else if (s.isLazy()) {
       if ((flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_WEAK) s.flags |= W.SYM_BINDING_WEAK;
       else this.extract(s);
@@ -479,7 +550,7 @@ export class SymbolTable {
     const s = this.insert(name, file);
     const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
-    if (inserted) this.replace(s, UndefinedGlobal, name, flags, file, { importName, importModule, globalType: type });
+    if (inserted) this.replace(s, UndefinedGlobal, name, flags, file, importInit(null, importName, importModule, false, type));
     else if (s.isLazy()) this.extract(s);
     else if (s.isDefined()) this.checkGlobalType(s, file, type);
     else this.updateExistingUndefined(s, flags, file, importName, importModule);
@@ -490,7 +561,7 @@ export class SymbolTable {
     const s = this.insert(name, file);
     const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
-    if (inserted) this.replace(s, UndefinedTable, name, flags, file, { importName, importModule, tableType: type });
+    if (inserted) this.replace(s, UndefinedTable, name, flags, file, importInit(null, importName, importModule, false, null, type));
     else if (s.isLazy()) this.extract(s);
     else if (s.isDefined()) this.checkTableType(s, file, type);
     else this.updateExistingUndefined(s, flags, file, importName, importModule);
@@ -501,7 +572,7 @@ export class SymbolTable {
     const s = this.insert(name, file);
     const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
-    if (inserted) this.replace(s, UndefinedTag, name, flags, file, { importName, importModule, sig });
+    if (inserted) this.replace(s, UndefinedTag, name, flags, file, importInit(sig, importName, importModule));
     else if (s.isLazy()) this.extract(s);
     else if (s.isDefined()) this.checkTagType(s, file, sig);
     else this.updateExistingUndefined(s, flags, file, importName, importModule);
@@ -534,13 +605,13 @@ export class SymbolTable {
     const s = this.insertName(name);
     const inserted = this.inserted;
     if (inserted) {
-      this.replace(s, LazyKind, name, 0, file, {});
+      this.replace(s, LazyKind, name, 0, file, symInit());
       return;
     }
     if (!s.isUndefined()) return;
     if (s.isWeak()) {
       const oldSig = s.kind === UndefinedFunction ? s.sig : null;
-      this.replace(s, LazyKind, name, W.SYM_BINDING_WEAK, file, {});
+      this.replace(s, LazyKind, name, W.SYM_BINDING_WEAK, file, symInit());
       s.sig = oldSig;
       return;
     }
@@ -584,7 +655,7 @@ export class SymbolTable {
     fn.body = UNREACHABLE_BODY;
     fn.size = UNREACHABLE_BODY.length;
     this.ctx.syntheticFunctions.push(fn);
-    this.replace(sym, DefinedFunction, debugName, W.SYM_BINDING_LOCAL, null, { chunk: fn });
+    this.replace(sym, DefinedFunction, debugName, W.SYM_BINDING_LOCAL, null, symInit(fn));
     sym.isStub = true;
     return fn;
   }
