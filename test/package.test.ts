@@ -18,8 +18,14 @@ let work: string;
 let project: string;
 let packed: { filename: string; files: { path: string }[] };
 
+/** A user's environment: none of the suite's WELD_* settings (WELD_PARITY, WELD_EXPECT_NATIVE). */
+function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WELD_')));
+  return { ...env, ...extra };
+}
+
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: userEnv(env), timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -73,4 +79,25 @@ describe.skipIf(!hasPrebuild)(`the npm package (prebuild for ${platformDir})`, (
     const { instance } = await WebAssembly.instantiate(readFileSync(join(project, 'answer.wasm')));
     expect((instance.exports.answer as () => number)()).toBe(42);
   }, 120_000);
+
+  it('without a prebuild or a build it still links, with the TypeScript backend, and says why', () => {
+    // Runs last: it removes the installed prebuild.
+    rmSync(join(project, 'node_modules', 'weld', 'prebuilds'), { recursive: true, force: true });
+    const out = JSON.parse(run(process.execPath, ['use.mjs'], project));
+    expect(out).toEqual({ backend: 'ts', answer: 42 });
+    // Another directory, the same file name: the name section holds the output's name.
+    mkdirSync(join(project, 'ts'));
+    const r = spawnSync(process.execPath, [join(project, 'node_modules', 'weld', 'bin', 'weld.js'), '--verbose', '--no-entry', 'answer.o', '-o', 'ts/answer.wasm'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: userEnv(),
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/backend: ts \(.+\)/);
+    expect(readFileSync(join(project, 'ts', 'answer.wasm'))).toEqual(readFileSync(join(project, 'answer.wasm')));
+    // Asked for by name, the missing addon is an error, not a silent fallback.
+    const native = spawnSync(process.execPath, ['use.mjs'], { cwd: project, encoding: 'utf8', env: userEnv({ WELD_BACKEND: 'native' }) });
+    expect(native.status).not.toBe(0);
+    expect(native.stderr).toMatch(/native/);
+  });
 });
