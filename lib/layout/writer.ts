@@ -626,6 +626,9 @@ export class Writer {
    */
   private createApplyDataRelocationsFunction(): void {
     const ctx = this.ctx;
+    // Outside PIC only relocations against GOT entries generate code: without any, none does
+    // (and a large static link need not walk every data relocation to find that out).
+    if (!ctx.config.isPic && this.gotSymbols.length === 0 && this.internalGotSymbols.length === 0) return;
     const w = new ByteWriter();
     w.uleb(0);
     let generated = false;
