@@ -84,6 +84,8 @@ beforeAll(async () => {
     '-fvisibility=default',
   ]);
   await put({ 'tls.c': TLS, 'tls2.c': '_Thread_local int ext_tv = 4;\n' }, ['-O2', '-fPIC', '-fvisibility=default', '-matomics', '-mbulk-memory']);
+  // TLS data holding addresses: relocations in .tdata, applied by __wasm_apply_data_relocs.
+  await put({ 'tlsptr.c': 'int g;\n_Thread_local int *tp = &g;\nint **addr(void) { return &tp; }\n' }, ['-O1', '-fPIC', '-fvisibility=default', '-matomics', '-mbulk-memory']);
 }, 180_000);
 
 async function same(args: string[]): Promise<LinkOutcome> {
@@ -108,6 +110,10 @@ describe('-shared and -pie match wasm-ld 22', () => {
     ['TLS in a shared library', ['-shared', XPIC, 'tls.o', 'tls2.o']],
     ['TLS with shared memory: __wasm_init_memory finds its flag through __memory_base', ['-shared', XPIC, 'tls.o', 'tls2.o', '--shared-memory']],
     ['a threaded PIE', ['-pie', XPIC, 'tls.o', 'tls2.o', '--shared-memory', '--no-entry', '--export=get_tv', '--export=__wasm_init_tls']],
+    // Without shared memory .tdata is ordinary data: its relocations are relative to __memory_base
+    // (weld looped forever here on __tls_base's unassigned index).
+    ['relocations in TLS data of a non-threaded shared library', ['-shared', XPIC, 'tlsptr.o']],
+    ['relocations in TLS data with shared memory (__wasm_apply_tls_relocs)', ['-shared', XPIC, 'tlsptr.o', '--shared-memory']],
     // Undefined symbols become imports (GOT entries for data) in an otherwise static module.
     ['--unresolved-symbols=import-dynamic, with its warning', ['lib.o', '--no-entry', '--export=api', '--export=addr_ext_data', '--unresolved-symbols=import-dynamic']],
     ['--unresolved-symbols=import-dynamic with --experimental-pic', ['lib.o', 'main.o', '--entry=main', '--unresolved-symbols=import-dynamic', XPIC]],

@@ -85,6 +85,12 @@ describe('-r matches wasm-ld 22', () => {
     expect(weld.code).toBe(0);
   });
 
+  it("libc.a's members in archive order: a later reference's NO_STRIP does not change the first's flags", async () => {
+    // __indirect_function_table is undefined in several members, with and without NO_STRIP.
+    const weld = await same(['-r', '--whole-archive', join(libDir, 'libc.a')]);
+    expect(weld.code).toBe(0);
+  }, 120_000);
+
   it("errors: options -r cannot take (wasm-ld's messages)", async () => {
     const msgs = async (extra: string[]) => (await same(['-r', 'lib.o', ...extra])).messages;
     expect(await msgs(['--gc-sections'])).toContain('error: -r and --gc-sections may not be used together');

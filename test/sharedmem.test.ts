@@ -96,7 +96,7 @@ async function put(sources: Record<string, string>, args: string[]): Promise<voi
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'weld-sharedmem-'));
-  await put({ 'tls.c': SOURCES['tls.c'], 'def.c': SOURCES['def.c'] }, THREADS);
+  await put({ 'tls.c': SOURCES['tls.c'], 'def.c': SOURCES['def.c'], 'nodata.c': 'void f(void) {}\n' }, THREADS);
   await put({ 'plain.c': SOURCES['plain.c'] }, ['-O2']);
   await put(PIC_SOURCES, [...THREADS, '-fPIC']);
   await put(ASM_SOURCES, []);
@@ -128,6 +128,9 @@ describe('--shared-memory matches wasm-ld 22', () => {
     ['-fPIC objects: GOT entries and __wasm_apply_tls_relocs', ['pic.o', 'picdef.o', '--no-entry', '--export-all']],
     ['a TLS symbol through the GOT: __wasm_apply_global_tls_relocs', ['gottls.o', 'picdef.o', '--no-entry', '--export=get_got', '--export=__wasm_init_tls']],
     ['--Map and --print-gc-sections', ['tls.o', 'def.o', '--no-entry', '--export=bump', '--print-gc-sections', '--Map=out.map']],
+    // A shared memory always has a maximum, even of zero pages (without one it is invalid).
+    ['a zero-page memory still has its maximum', ['nodata.o', '--no-entry', '--export=f', '--global-base=0', '-z', 'stack-size=0']],
+    ['a zero-page imported memory still has its maximum', ['nodata.o', '--no-entry', '--export=f', '--global-base=0', '-z', 'stack-size=0', '--import-memory']],
   ];
   for (const [what, args] of cases) {
     it(what, async () => {

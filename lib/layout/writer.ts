@@ -652,6 +652,10 @@ export class Writer {
     const file = c.file;
     if (!file) return false;
     const pic = ctx.config.isPic;
+    // Without shared memory TLS is ordinary data (PIC combines .tdata into .data): its addresses
+    // are relative to __memory_base. (wasm-ld 22 reads __tls_base's index here before the index
+    // exists, which comes out as global 0.)
+    const tlsRelative = ctx.config.sharedMemory;
     const d = file.data;
     let generated = false;
     for (let i = c.relocStart; i < c.relocEnd; i++) {
@@ -660,7 +664,7 @@ export class Writer {
       if (!pic && sym.gotIndex === NO_INDEX) continue;
       this.ptrConst(w, c.va(d.relocOffset[i]) - c.inputSectionOffset);
       if (pic) {
-        w.u8(W.OP_GLOBAL_GET).uleb((c.isTLS ? ctx.sym.tlsBase! : ctx.sym.memoryBase!).getGlobalIndex());
+        w.u8(W.OP_GLOBAL_GET).uleb((c.isTLS && tlsRelative ? ctx.sym.tlsBase! : ctx.sym.memoryBase!).getGlobalIndex());
         this.ptrAdd(w);
       }
       const wide = W.relocIs64(type);
@@ -671,7 +675,7 @@ export class Writer {
       } else {
         let base = ctx.sym.memoryBase!;
         if (type === W.R_TABLE_INDEX_I32 || type === W.R_TABLE_INDEX_I64) base = ctx.sym.tableBase!;
-        else if (sym.isTLS()) base = ctx.sym.tlsBase!;
+        else if (sym.isTLS() && tlsRelative) base = ctx.sym.tlsBase!;
         w.u8(W.OP_GLOBAL_GET).uleb(base.getGlobalIndex());
         w.u8(wide ? W.OP_I64_CONST : W.OP_I32_CONST).sleb(this.dataRelocValue(c, i));
         w.u8(wide ? W.OP_I64_ADD : W.OP_I32_ADD);
@@ -1243,7 +1247,8 @@ export class Writer {
 
   /** Memory limits; a custom page size (--page-size=1) is written as the 0x8 limits flag. */
   private memoryLimits(): Limits {
-    let flags = this.mem.maxPages !== 0 ? W.LIMITS_HAS_MAX : 0;
+    // A shared memory must have a maximum, even a zero one (lld: maxMemoryPages != 0 || sharedMemory).
+    let flags = this.mem.maxPages !== 0 || this.ctx.config.sharedMemory ? W.LIMITS_HAS_MAX : 0;
     if (this.ctx.config.sharedMemory) flags |= W.LIMITS_IS_SHARED;
     if (this.is64) flags |= W.LIMITS_IS_64;
     if (this.ctx.config.pageSize !== W.PAGE_SIZE) flags |= W.LIMITS_HAS_PAGE_SIZE;

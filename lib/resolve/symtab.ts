@@ -455,7 +455,8 @@ export class SymbolTable {
     }
     const binding = flags & W.SYM_BINDING_MASK;
     if (existing.isWeak() && binding !== W.SYM_BINDING_WEAK) existing.flags = (existing.flags & ~W.SYM_BINDING_MASK) | binding;
-    existing.flags |= flags & W.SYM_NO_STRIP;
+    // wasm-ld 22 keeps the first reference's NO_STRIP (later lld sources OR it in): it shows in a
+    // relocatable output's symbol table and in which undefined symbols are GC roots.
   }
 
   /** lld addSharedFunction: a shared library's function, unless this link defines the name. */

@@ -13,6 +13,7 @@ export function ulebSize(v: number): number {
 
 /** Number of bytes the minimal signed LEB128 encoding of `v` takes. */
 export function slebSize(v: number): number {
+  if (!Number.isFinite(v)) throw new Error(`internal error: signed LEB128 of ${v}`);
   let n = 1;
   for (;;) {
     const byte = v & 0x7f;
@@ -24,6 +25,8 @@ export function slebSize(v: number): number {
 
 /** Writes `v` as unsigned LEB128, padded to `width` bytes (0 = minimal). Returns the end offset. */
 export function writeUleb(buf: Uint8Array, pos: number, v: number, width = 0): number {
+  // A negative (or NaN) value would never reach 0: an unassigned index (-1) must fail, not hang.
+  if (width === 0 && !(v >= 0)) throw new Error(`internal error: unsigned LEB128 of ${v}`);
   let n = 0;
   for (;;) {
     let byte = v % 128;
@@ -38,6 +41,7 @@ export function writeUleb(buf: Uint8Array, pos: number, v: number, width = 0): n
 
 /** Writes `v` as signed LEB128, padded to `width` bytes (0 = minimal). Returns the end offset. */
 export function writeSleb(buf: Uint8Array, pos: number, v: number, width = 0): number {
+  if (width === 0 && !Number.isFinite(v)) throw new Error(`internal error: signed LEB128 of ${v}`);
   let n = 0;
   for (;;) {
     let byte = ((v % 128) + 128) % 128;
