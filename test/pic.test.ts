@@ -13,6 +13,7 @@ import { compileToFiles, sysroot, type LinkOutcome } from './support/toolchain.j
 import { expectSameLink, linkBoth } from './support/expect.js';
 import { runLink } from '../lib/link.js';
 import { Linker } from '../lib/linker.js';
+import { CodeWriter, ModuleBuilder } from '../lib/index.js';
 
 let dir: string;
 
@@ -133,6 +134,21 @@ describe('-shared and -pie match wasm-ld 22', () => {
     // import-dynamic needs -fPIC only where a symbol stays undefined.
     const dyn = await same(['mainstatic.o', '--no-entry', '--export=main', '--unresolved-symbols=import-dynamic', XPIC]);
     expect(dyn.messages.some((m) => /R_WASM_MEMORY_ADDR_LEB cannot be used against symbol `global_data`; recompile with -fPIC$/.test(m))).toBe(true);
+  });
+
+  it('errors: data relocations the run-time relocation code cannot apply (wasm-ld 22\'s message)', async () => {
+    // A data word holding a function index: only addresses and table indices can be stored.
+    const b = new ModuleBuilder();
+    const f = b.declareFunction('f', { params: [], results: [] });
+    b.defineFunction(f, new CodeWriter().end().body);
+    b.exportSymbol(f);
+    const d = b.declareData('d', { section: '.data' });
+    b.defineData(d, new Uint8Array(4), [{ type: 'R_WASM_FUNCTION_INDEX_I32', offset: 0, symbol: f }]);
+    b.exportSymbol(d);
+    writeFileSync(join(dir, 'dataidx.o'), b.toObject());
+    const weld = await same(['-shared', XPIC, 'dataidx.o']);
+    expect(weld.code).toBe(1);
+    expect(weld.messages).toContain('error: invalid runtime relocation type in data section: R_WASM_FUNCTION_INDEX_I32');
   });
 
   it('errors: undefined symbols of a shared library, option conflicts', async () => {

@@ -662,6 +662,11 @@ export class Writer {
       const type = d.relocType[i];
       const sym = file.symbols[d.relocIndex[i]]!;
       if (!pic && sym.gotIndex === NO_INDEX) continue;
+      // lld isValidRuntimeRelocation: the store below can only write an address or table index.
+      if (type !== W.R_TABLE_INDEX_I32 && type !== W.R_TABLE_INDEX_I64 && type !== W.R_MEMORY_ADDR_I32 && type !== W.R_MEMORY_ADDR_I64) {
+        ctx.diag.error(`invalid runtime relocation type in data section: ${W.RELOC_NAMES[type]}`, { file: file.toString() });
+        continue;
+      }
       this.ptrConst(w, c.va(d.relocOffset[i]) - c.inputSectionOffset);
       if (pic) {
         w.u8(W.OP_GLOBAL_GET).uleb((c.isTLS && tlsRelative ? ctx.sym.tlsBase! : ctx.sym.memoryBase!).getGlobalIndex());
@@ -698,22 +703,13 @@ export class Writer {
       case W.R_TABLE_INDEX_I32:
       case W.R_TABLE_INDEX_I64:
         return sym.hasTableIndex() ? sym.getTableIndex() : 0;
-      case W.R_MEMORY_ADDR_I32:
-      case W.R_MEMORY_ADDR_I64:
-      case W.R_MEMORY_ADDR_LOCREL_I32: {
+      default: {
+        // MEMORY_ADDR_I32/I64: generateRelocationCode lets no other type through.
         if (sym.kind !== DefinedData || sym.isUndefWeak()) return 0;
         const seg = sym.chunk ? (sym.chunk.parent ?? sym.chunk).outputSeg : null;
         if (seg && seg.isTLS) return sym.chunk!.chunkOffset(sym.value) + addend;
-        let v = sym.getVA(true) + addend;
-        if (type === W.R_MEMORY_ADDR_LOCREL_I32) v -= c.va(d.relocOffset[i]) - c.inputSectionOffset;
-        return v;
+        return sym.getVA(true) + addend;
       }
-      case W.R_GLOBAL_INDEX_I32:
-        return sym.isGlobal() ? sym.getGlobalIndex() : sym.gotIndex;
-      case W.R_FUNCTION_INDEX_I32:
-        return sym.getFunctionIndex();
-      default:
-        throw new Error(`internal error: relocation ${W.RELOC_NAMES[type]} in a data segment of ${file}`);
     }
   }
 
