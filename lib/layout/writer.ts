@@ -699,18 +699,12 @@ export class Writer {
     const sym = file.symbols[d.relocIndex[i]]!;
     const addend = d.relocAddend[i];
     if (!sym.isLive()) return addend;
-    switch (type) {
-      case W.R_TABLE_INDEX_I32:
-      case W.R_TABLE_INDEX_I64:
-        return sym.hasTableIndex() ? sym.getTableIndex() : 0;
-      default: {
-        // MEMORY_ADDR_I32/I64: generateRelocationCode lets no other type through.
-        if (sym.kind !== DefinedData || sym.isUndefWeak()) return 0;
-        const seg = sym.chunk ? (sym.chunk.parent ?? sym.chunk).outputSeg : null;
-        if (seg && seg.isTLS) return sym.chunk!.chunkOffset(sym.value) + addend;
-        return sym.getVA(true) + addend;
-      }
-    }
+    if (type === W.R_TABLE_INDEX_I32 || type === W.R_TABLE_INDEX_I64) return sym.hasTableIndex() ? sym.getTableIndex() : 0;
+    // MEMORY_ADDR_I32/I64: generateRelocationCode lets no other type through.
+    if (sym.kind !== DefinedData || sym.isUndefWeak()) return 0;
+    const seg = sym.chunk ? (sym.chunk.parent ?? sym.chunk).outputSeg : null;
+    if (seg && seg.isTLS) return sym.chunk!.chunkOffset(sym.value) + addend;
+    return sym.getVA(true) + addend;
   }
 
   /** lld createStartFunction: __wasm_start calls both initializers, else one of them is it. */

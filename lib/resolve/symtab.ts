@@ -48,16 +48,16 @@ export interface SymbolInit {
  * makes tens of thousands of symbols per link, and an object literal each (of a dozen shapes)
  * was both garbage and a megamorphic read in replaceSymbol.
  */
-const scratch: Required<SymbolInit> = {
-  sig: null,
-  chunk: null,
-  element: null,
+const scratch = {
+  sig: null as FuncType | null,
+  chunk: null as InputChunk | null,
+  element: null as InputElement | null,
   value: 0,
   size: 0,
-  globalType: null,
-  tableType: null,
-  importName: undefined as unknown as string,
-  importModule: undefined as unknown as string,
+  globalType: null as GlobalType | null,
+  tableType: null as TableType | null,
+  importName: undefined as string | undefined,
+  importModule: undefined as string | undefined,
   isCalledDirectly: false,
 };
 
@@ -71,8 +71,8 @@ export function symInit(chunk: InputChunk | null = null, element: InputElement |
   o.size = size;
   o.globalType = null;
   o.tableType = null;
-  o.importName = undefined as unknown as string;
-  o.importModule = undefined as unknown as string;
+  o.importName = undefined;
+  o.importModule = undefined;
   o.isCalledDirectly = false;
   return o;
 }
@@ -88,8 +88,8 @@ export function importInit(
 ): SymbolInit {
   const o = symInit();
   o.sig = sig;
-  o.importName = importName as string;
-  o.importModule = importModule as string;
+  o.importName = importName;
+  o.importModule = importModule;
   o.isCalledDirectly = isCalledDirectly;
   o.globalType = globalType;
   o.tableType = tableType;
@@ -175,9 +175,8 @@ export class SymbolTable {
     private readonly ctx: Context,
     pool?: SymbolPool,
   ) {
-    this.free = pool ? pool.symbols : [];
-    this.made = pool ? [] : null;
-    if (pool) pool.symbols = this.made!;
+    this.free = pool?.symbols ?? [];
+    this.made = pool ? (pool.symbols = []) : null;
   }
 
   /** Every symbol, in insertion order (lld's symtab->symbols()). */
