@@ -7,10 +7,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLink } from '../lib/link.js';
+import { LinkError, Linker } from '../lib/index.js';
 import { compileToFiles, runTool, sectionDiff, treeGet, wasmLd, type Tree } from './support/toolchain.js';
 
 let dir: string;
 const MEMBERS = ['first_member_with_a_long_name.o', 'b.o', 'c.o'];
+
+/** Copies compiled objects into `into`, and returns them as a tree for the `ar` tool. */
+function placeObjects(objs: string[], into: string): Tree {
+  const tree: Tree = {};
+  for (const p of objs) {
+    const name = p.split('/').pop()!;
+    writeFileSync(join(into, name), readFileSync(p));
+    tree[name] = new Uint8Array(readFileSync(p));
+  }
+  return tree;
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'weld-ar-'));
@@ -23,12 +35,7 @@ beforeAll(async () => {
     },
     ['-O2'],
   );
-  const tree: Tree = {};
-  for (const p of objs) {
-    const name = p.split('/').pop()!;
-    writeFileSync(join(dir, name), readFileSync(p));
-    tree[name] = new Uint8Array(readFileSync(p));
-  }
+  const tree = placeObjects(objs, dir);
   for (const [name, flags] of [
     ['libgnu.a', ['rcs']],
     ['libnoindex.a', ['rcS']],
@@ -69,5 +76,99 @@ describe('archives', () => {
     expect(sectionDiff(w.bytes, ref.bytes!)).toEqual([]);
     const { instance } = await WebAssembly.instantiate(w.bytes);
     expect((instance.exports.run as () => number)()).toBe(142);
+  });
+});
+
+// An archive's members are offered to the symbol table as one block (only names that already
+// have a symbol are looked at then), yet symbol order must be wasm-ld's: each lazy name sits
+// where its offer was, and the symbols an extraction makes sit between that offer and the next.
+// Exports (--export-all) and imports (--allow-undefined) are written in symbol order.
+describe('symbol order across an archive', () => {
+  let odir: string;
+  beforeAll(async () => {
+    odir = mkdtempSync(join(tmpdir(), 'weld-ar-order-'));
+    const objs = await compileToFiles(
+      {
+        'main.c':
+          'int m2_func(int);\nint weak_m5(void) __attribute__((weak));\n' +
+          'int main_func(int x) { return m2_func(x) + (weak_m5 ? weak_m5() : 0); }\n',
+        // Offered before m2, extracted while m2 is parsed (a lazy symbol from earlier in the block).
+        'm1.c': 'int undef_m1(int);\nint m1_unused(void) { return 1; }\nint m1_func(int x) { return undef_m1(x) + 1; }\n',
+        // Extracted by main's reference when its offer comes; refers to an earlier and a later member.
+        'm2.c': 'int undef_m2a(int);\nint m3_func(int);\nint m1_func(int);\nint undef_m2b(int);\n' +
+          'int m2_func(int x) { return undef_m2a(x) + m3_func(x) + m1_func(x) + undef_m2b(x); }\n',
+        // Named by m2 before its offer: extracted when the block reaches it.
+        'm3.c': 'int undef_m3(int);\nint m3_func(int x) { return undef_m3(x) * 2; }\nint m3_extra(void) { return 3; }\n',
+        // Never referenced: stays lazy; m5 is only weakly referenced: stays lazy, then demoted.
+        'm4.c': 'int m4_func(void) { return 4; }\nint m1_func(int);\n',
+        'm5.c': 'int weak_m5(void) { return 5; }\n',
+        // Offered after the extractions above made their symbols, pulled only by -u: its symbol
+        // comes after theirs.
+        'm6.c': 'int m6_func(void) { return 6; }\n',
+      },
+      ['-O2'],
+    );
+    const tree = placeObjects(objs, odir);
+    const r = await runTool('ar', ['rcs', 'liborder.a', 'm1.o', 'm4.o', 'm2.o', 'm3.o', 'm5.o', 'm6.o'], tree);
+    if (r.code !== 0) throw new Error(r.stderr);
+    writeFileSync(join(odir, 'liborder.a'), treeGet(r.files, 'liborder.a')!);
+  }, 180_000);
+
+  for (const extra of [[], ['--no-gc-sections'], ['-u', 'm4_func', '--trace-symbol=m1_func', '--why-extract=-']])
+    it(`exports and imports in wasm-ld's order ${extra.join(' ')}`, async () => {
+      const args = ['--no-entry', '--export-all', '--allow-undefined', '-u', 'm6_func', ...extra, 'main.o', 'liborder.a', '-o', 'out.wasm'];
+      const ref = await wasmLd(args, { cwd: odir });
+      const w = runLink({ argv: args, cwd: odir });
+      expect(w.stdout.length ? w.stdout.join('\n') + '\n' : '').toBe(ref.stdout);
+      expect(sectionDiff(w.bytes, ref.bytes!)).toEqual([]);
+      const mod = new WebAssembly.Module(w.bytes);
+      const imports = WebAssembly.Module.imports(mod).map((i) => i.name);
+      expect(imports).toEqual(expect.arrayContaining(['undef_m1', 'undef_m2a', 'undef_m2b', 'undef_m3']));
+      const exports = WebAssembly.Module.exports(mod).map((e) => e.name);
+      expect(exports).toEqual(expect.arrayContaining(['main_func', 'm1_func', 'm2_func', 'm3_func', 'm6_func']));
+      expect(exports).not.toContain('weak_m5');
+    });
+
+  it('--verbose offers the members one by one, with a line each, and links the same bytes', () => {
+    const args = ['--no-entry', '--export-all', '--allow-undefined', '-u', 'm6_func', 'main.o', 'liborder.a', '-o', 'out.wasm'];
+    const logs: string[] = [];
+    const v = runLink({ argv: [...args, '--verbose'], cwd: odir, onLog: (l) => logs.push(l) });
+    const plain = runLink({ argv: args, cwd: odir });
+    expect(Buffer.compare(v.bytes, plain.bytes)).toBe(0);
+    const members = logs.filter((l) => l.startsWith('Processing: liborder.a('));
+    // Each member's turn, in archive order; extracted members appear again when parsed.
+    expect(members.slice(0, 2)).toEqual(['Processing: liborder.a(m1.o)', 'Processing: liborder.a(m4.o)']);
+    for (const m of ['m1', 'm2', 'm3', 'm4', 'm5', 'm6']) expect(members).toContain(`Processing: liborder.a(${m}.o)`);
+    expect(members.filter((l) => l === 'Processing: liborder.a(m2.o)')).toHaveLength(2);
+  });
+
+  it('a malformed member of a lazy archive is named, after the members before it had their turn, in every link', () => {
+    const good = readFileSync(join(odir, 'm1.o'));
+    const bad = new Uint8Array(readFileSync(join(odir, 'm6.o')));
+    // Damage the symbol table: the linking section's first subsection gets an impossible size.
+    const at = Buffer.from(bad).indexOf(Buffer.from('linking'));
+    bad[at + 'linking'.length + 1] = 0x08;
+    bad[at + 'linking'.length + 2] = 0xff;
+    bad[at + 'linking'.length + 3] = 0x7f;
+    const hdr = (name: string, size: number) =>
+      new TextEncoder().encode(`${name}/`.padEnd(16) + '0'.padEnd(12) + '0'.padEnd(6) + '0'.padEnd(6) + '644'.padEnd(8) + String(size).padEnd(10) + '`\n');
+    const parts: Uint8Array[] = [new TextEncoder().encode('!<arch>\n')];
+    for (const [name, data] of [['m1.o', good], ['bad.o', bad]] as const) {
+      parts.push(hdr(name, data.length), data);
+      if (data.length & 1) parts.push(new Uint8Array([0x0a]));
+    }
+    writeFileSync(join(odir, 'libbadlazy.a'), Buffer.concat(parts));
+    const linker = new Linker({ threads: 0 });
+    for (let i = 0; i < 2; i++) {
+      let err: LinkError | undefined;
+      try {
+        linker.linkSync(['--no-entry', '-u', 'm1_func', 'libbadlazy.a'], { cwd: odir });
+      } catch (x) {
+        err = x as LinkError;
+      }
+      expect(err).toBeInstanceOf(LinkError);
+      expect(err!.message).toContain('libbadlazy.a(bad.o)');
+      expect(err!.diagnostics[0].member).toBe('bad.o');
+    }
   });
 });

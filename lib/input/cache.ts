@@ -7,6 +7,7 @@ import type { FileSystem } from '../options/rsp.js';
 import type { ArchiveMember } from './archive.js';
 import type { InputCache, SymbolPool } from './index.js';
 import type { ObjectData } from './object.js';
+import type { LazyIndex } from '../resolve/model.js';
 
 interface Entry {
   key: string;
@@ -20,6 +21,7 @@ interface Entry {
   objects: (ObjectData | undefined)[];
   names: (string[] | undefined)[];
   archive: ArchiveMember[] | null;
+  lazyIndex: LazyIndex | null;
 }
 
 const contentKeys = new WeakMap<Uint8Array, string>();
@@ -100,7 +102,7 @@ export class PersistentCache implements InputCache {
     const key = st ? fileKey(path, st) : contentKey(r.bytes);
     let e = this.byKey.get(key);
     if (!e) {
-      e = { key, refs: 0, digest: '', bytes: r.bytes, cost: r.bytes.length, objects: [], names: [], archive: null };
+      e = { key, refs: 0, digest: '', bytes: r.bytes, cost: r.bytes.length, objects: [], names: [], archive: null, lazyIndex: null };
       this.byKey.set(key, e);
       this.bytes += e.cost;
     }
@@ -134,6 +136,21 @@ export class PersistentCache implements InputCache {
       if (e) e.names[member + 1] = n;
     }
     return n;
+  }
+
+  lazyIndex(key: string, make: () => LazyIndex): LazyIndex {
+    const e = this.byKey.get(key);
+    if (e?.lazyIndex) return e.lazyIndex;
+    const x = make();
+    if (e) {
+      e.lazyIndex = x;
+      // Its name list and map (the names themselves are the members' own).
+      const extra = x.names.length * 40;
+      e.cost += extra;
+      this.bytes += extra;
+      this.evict();
+    }
+    return x;
   }
 
   archive(key: string, make: () => ArchiveMember[]): ArchiveMember[] {

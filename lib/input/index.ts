@@ -6,7 +6,7 @@ import { dirname, extname, isAbsolute, join } from 'node:path';
 import { InputError, type Diagnostics } from '../diag.js';
 import type { FileDirective, LinkOptions } from '../options/index.js';
 import type { FileSystem } from '../options/rsp.js';
-import { ObjFile, type ObjectSource, type Symbol } from '../resolve/model.js';
+import { LazyGroup, ObjFile, type LazyIndex, type ObjectSource, type Symbol } from '../resolve/model.js';
 import { isArchive, readArchive, type ArchiveMember } from './archive.js';
 import { isWasmObject, parseObject, scanDefinedSymbols, type ObjectData, type RelocDecoder } from './object.js';
 import { parseStub, type StubFile } from './stub.js';
@@ -18,6 +18,8 @@ export interface InputCache {
   /** The parsed object of a file (member -1) or of an archive's member (its index). */
   object(key: string, member: number, make: () => ObjectData): ObjectData;
   lazyNames(key: string, member: number, make: () => string[]): string[];
+  /** An archive's lazy-name index (its members' lazy names, in offer order). */
+  lazyIndex(key: string, make: () => LazyIndex): LazyIndex;
   archive(key: string, make: () => ArchiveMember[]): ArchiveMember[];
   /** Content digest of a file read through this cache (for the link cache). */
   digest(key: string, bytes: Uint8Array): string;
@@ -55,6 +57,9 @@ export function oneShotCache(): InputCache {
       if (!n) names.set(k, (n = make()));
       return n;
     },
+    lazyIndex(_key, make) {
+      return make();
+    },
     archive(key, make) {
       let a = archives.get(key);
       if (!a) archives.set(key, (a = make()));
@@ -64,6 +69,21 @@ export function oneShotCache(): InputCache {
       return createHash('sha1').update(bytes).digest('hex');
     },
   };
+}
+
+/** The members' lazy names one after another; `names` may throw for a malformed member. */
+function lazyIndex(members: number[], names: (member: number) => string[]): LazyIndex {
+  const all: string[] = [];
+  const owner: number[] = [];
+  const first = new Map<string, number>();
+  for (let k = 0; k < members.length; k++) {
+    for (const name of names(members[k])) {
+      if (!first.has(name)) first.set(name, all.length);
+      all.push(name);
+      owner.push(k);
+    }
+  }
+  return { names: all, member: Int32Array.from(owner), first };
 }
 
 function isBitcode(b: Uint8Array, start = 0): boolean {
@@ -80,7 +100,8 @@ function startsWithText(b: Uint8Array, s: string): boolean {
 }
 
 export class InputLoader {
-  readonly files: ObjFile[] = [];
+  /** Objects, and archives' lazy members as groups, in command-line order. */
+  readonly files: (ObjFile | LazyGroup)[] = [];
   /** Stub libraries, in command-line order. */
   readonly stubs: StubFile[] = [];
   /** Every file read (path and cache key), in order: what the link cache digests. */
@@ -202,6 +223,7 @@ export class InputLoader {
           return cache.lazyNames(r.key, i, () => scanDefinedSymbols(m.buf, m.start, m.end, { file: path, member: m.name }));
         },
       };
+      const lazy: number[] = [];
       for (let i = 0; i < members.length; i++) {
         const m = members[i];
         if (isBitcode(m.buf, m.start)) {
@@ -213,11 +235,23 @@ export class InputLoader {
           else this.diag.warn(`${path}: archive member '${m.name}' is neither Wasm object file nor LLVM bitcode`, { file: path, member: m.name });
           continue;
         }
-        const file = new ObjFile(m.name, path, !this.inWholeArchive, source, i);
+        if (!this.inWholeArchive) {
+          lazy.push(i);
+          continue;
+        }
         // --whole-archive members are live like command-line objects.
-        if (this.inWholeArchive) file.live = true;
+        const file = new ObjFile(m.name, path, false, source, i);
+        file.live = true;
         this.files.push(file);
       }
+      if (lazy.length)
+        this.files.push(
+          new LazyGroup(
+            lazy.length,
+            (k) => new ObjFile(members[lazy[k]].name, path, true, source, lazy[k]),
+            () => cache.lazyIndex(r.key, () => lazyIndex(lazy, source.names)),
+          ),
+        );
       return;
     }
     if (isWasmObject(buf, 0, buf.length)) {

@@ -5,7 +5,7 @@ import type { Diagnostics } from '../diag.js';
 import type { Backend } from '../backend/index.js';
 import type { SymbolPool } from '../input/index.js';
 import type { LinkOptions } from '../options/index.js';
-import type { InputChunk, InputElement, ObjFile, Symbol } from './model.js';
+import type { InputChunk, InputElement, LazyGroup, LazyIndex, ObjFile, Symbol } from './model.js';
 import { SymbolTable } from './symtab.js';
 import { parseFile, parseLazy, parseShared } from './file.js';
 
@@ -100,10 +100,29 @@ export class Context {
     this.symtab = new SymbolTable(this, symbolPool);
   }
 
+  /**
+   * An archive's lazy members: offered as one block (SymbolTable.addLazyGroup), unless --verbose
+   * wants a line per member or a member's symbol table is malformed: then each member by itself
+   * (parseLazy), for the same messages at the same time.
+   */
+  addGroup(g: LazyGroup): void {
+    let idx: LazyIndex | null = null;
+    if (!this.diag.verbose) {
+      try {
+        idx = g.index();
+      } catch {
+        idx = null;
+      }
+    }
+    if (idx) this.symtab.addLazyGroup(g, idx);
+    else for (let k = 0; k < g.count; k++) this.addFile(g.file(k));
+  }
+
   /** SymbolTable::addFile: registers a lazy member's symbols, or parses an object. */
   addFile(file: ObjFile, symName?: string): void {
     void symName;
-    this.diag.log(`Processing: ${file}`);
+    // Built only when asked for: an archive offers each of its members here in every link.
+    if (this.diag.verbose) this.diag.log(`Processing: ${file}`);
     if (file.lazy) {
       parseLazy(this, file);
       return;

@@ -3,7 +3,7 @@
 // undefined functions get their stubs, and what stays lazy is demoted.
 
 import * as W from '../input/wasm.js';
-import { CHUNK_FUNCTION, InputChunk, InputElement, LazyKind, ObjFile, Symbol, UndefinedFunction, DefinedFunction, fileName } from './model.js';
+import { CHUNK_FUNCTION, InputChunk, InputElement, LazyGroup, LazyKind, ObjFile, Symbol, UndefinedFunction, DefinedFunction, fileName } from './model.js';
 import type { StubFile } from '../input/stub.js';
 import type { Context } from './context.js';
 import { demangleName } from './names.js';
@@ -151,7 +151,7 @@ function demoteLazySymbols(ctx: Context): void {
   }
 }
 
-export function resolve(ctx: Context, files: ObjFile[], stubs: StubFile[] = []): void {
+export function resolve(ctx: Context, files: (ObjFile | LazyGroup)[], stubs: StubFile[] = []): void {
   const cfg = ctx.config;
   for (const name of cfg.traceSymbols) ctx.symtab.trace(name);
   for (const name of cfg.exportIfDefined) ctx.exportedSymbols.add(name);
@@ -161,7 +161,10 @@ export function resolve(ctx: Context, files: ObjFile[], stubs: StubFile[] = []):
   }
 
   createSyntheticSymbols(ctx);
-  for (const f of files) ctx.addFile(f);
+  for (const f of files) {
+    if (f instanceof LazyGroup) ctx.addGroup(f);
+    else ctx.addFile(f);
+  }
   ctx.diag.checkpoint();
 
   for (const name of cfg.undefined) handleUndefined(ctx, name, '<internal>');

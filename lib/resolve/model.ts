@@ -389,6 +389,64 @@ export interface ObjectSource {
   names(member: number): string[];
 }
 
+/**
+ * The lazy names of an archive's members, member after member (what parseLazy would offer one by
+ * one), built once per archive and shared by every link of a cache: see SymbolTable.addLazyGroup.
+ */
+export interface LazyIndex {
+  names: string[];
+  /** Per entry: the position of its member in the group's files. */
+  member: Int32Array;
+  /** Name -> its first entry (the offer that wins). */
+  first: Map<string, number>;
+}
+
+/**
+ * One link's lazy members of one archive. Offered as a block (SymbolTable.addLazyGroup), its
+ * members get an ObjFile only when a symbol needs one: most are never looked at.
+ */
+export class LazyGroup {
+  /** The index, once the block is offered. */
+  idx: LazyIndex | null = null;
+  /** Entries before this one are offered. */
+  cursor = 0;
+  /** Symbol order of entry 0; entry p's is base + p + the delta of the last break at or before p. */
+  base = 0;
+  breakPos: number[] = [];
+  breakDelta: number[] = [];
+  private readonly made: (ObjFile | undefined)[];
+
+  constructor(
+    readonly count: number,
+    private readonly make: (k: number) => ObjFile,
+    /** The archive's index; throws (an InputError) if a member's symbol table is malformed. */
+    readonly index: () => LazyIndex,
+  ) {
+    this.made = new Array<ObjFile | undefined>(count);
+  }
+
+  /** Member k's ObjFile (made on first use). */
+  file(k: number): ObjFile {
+    let f = this.made[k];
+    if (f === undefined) this.made[k] = f = this.make(k);
+    return f;
+  }
+
+  /** Whether member k is still lazy (one nobody has touched is). */
+  isLazy(k: number): boolean {
+    const f = this.made[k];
+    return f === undefined || f.lazy;
+  }
+
+  /** Symbol order of entry p (what parseLazy's offer at that place would have been given). */
+  orderOf(p: number): number {
+    const pos = this.breakPos;
+    let i = pos.length - 1;
+    while (i >= 0 && pos[i] > p) i--;
+    return this.base + p + (i >= 0 ? this.breakDelta[i] : 0);
+  }
+}
+
 // Shared empty values for files that are never parsed (most archive members): parseFile
 // replaces them before anything is added.
 const NO_CHUNKS: InputChunk[] = [];

@@ -17,6 +17,8 @@ import {
   InputElement,
   LazyKind,
   ObjFile,
+  type LazyGroup,
+  type LazyIndex,
   SharedData,
   SharedFunction,
   Symbol,
@@ -157,6 +159,11 @@ export class SymbolTable {
    * Symbols (at the place in symbol order they were offered) only when looked up.
    */
   private map = new Map<string, Symbol | number>();
+  /**
+   * Archives whose lazy names were offered as a block (addLazyGroup), oldest first: a name not
+   * in `map` may be offered by one of them, which costs nothing until somebody asks.
+   */
+  private layers: LazyGroup[] = [];
   private list: Symbol[] = [];
   private sorted = true;
   private lazyFile: ObjFile[] = [];
@@ -209,13 +216,41 @@ export class SymbolTable {
 
   /** Turns a lazy entry into the LazyKind Symbol it stands for. */
   private materialize(name: string, lazy: number): Symbol {
-    const s = this.newEntry(name, this.lazyOrder[lazy], false);
-    return this.replace(s, LazyKind, name, 0, this.lazyFile[lazy], symInit());
+    return this.materializeAt(name, this.lazyOrder[lazy], this.lazyFile[lazy]);
+  }
+
+  private materializeAt(name: string, order: number, file: ObjFile): Symbol {
+    const s = this.newEntry(name, order, false);
+    return this.replace(s, LazyKind, name, 0, file, symInit());
+  }
+
+  /** The group (oldest first) whose offered entries include `name`; its entry in layerEntry. */
+  private findLayer(name: string): LazyGroup | null {
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) {
+      const g = layers[i];
+      const p = g.idx!.first.get(name);
+      if (p !== undefined && p < g.cursor) {
+        this.layerEntry = p;
+        return g;
+      }
+    }
+    return null;
+  }
+  private layerEntry = 0;
+
+  /** The lazy symbol an archive group offers for `name`, made now; undefined if none does. */
+  private fromLayers(name: string): Symbol | undefined {
+    const g = this.findLayer(name);
+    if (!g) return undefined;
+    const p = this.layerEntry;
+    return this.materializeAt(name, g.orderOf(p), g.file(g.idx!.member[p]));
   }
 
   find(name: string): Symbol | undefined {
     const v = this.map.get(name);
-    if (v === undefined || v === TRACED) return undefined;
+    if (v === undefined) return this.layers.length ? this.fromLayers(name) : undefined;
+    if (v === TRACED) return undefined;
     return typeof v === 'number' ? this.materialize(name, v) : v;
   }
 
@@ -234,6 +269,13 @@ export class SymbolTable {
     if (v !== undefined && v !== TRACED) {
       this.inserted = false;
       return typeof v === 'number' ? this.materialize(name, v) : v;
+    }
+    if (v === undefined && this.layers.length) {
+      const lazy = this.fromLayers(name);
+      if (lazy) {
+        this.inserted = false;
+        return lazy;
+      }
     }
     const s = this.newEntry(name, this.nextOrder++, v === TRACED);
     this.inserted = true;
@@ -595,6 +637,7 @@ export class SymbolTable {
   addLazy(name: string, file: ObjFile): void {
     const v = this.map.get(name);
     if (v === undefined) {
+      if (this.layers.length && this.findLayer(name)) return; // an archive offered it first
       // A name nobody has asked for: remember who offers it, make no Symbol yet.
       this.map.set(name, this.lazyFile.length);
       this.lazyFile.push(file);
@@ -602,6 +645,45 @@ export class SymbolTable {
       return;
     }
     if (typeof v === 'number' && v !== TRACED) return; // already offered: not undefined
+    this.offerExisting(name, file);
+  }
+
+  /**
+   * parseLazy for every member of an archive at once, with the same outcome: only names that
+   * already have a symbol (or are traced) need work now, in offer order; the others become
+   * lazy symbols when looked up (fromLayers), at the place in symbol order their offer had.
+   */
+  addLazyGroup(group: LazyGroup, idx: LazyIndex): void {
+    group.idx = idx;
+    group.base = this.nextOrder;
+    this.layers.push(group);
+    const names = idx.names;
+    const member = idx.member;
+    let delta = 0;
+    for (let p = 0; p < names.length; p++) {
+      const name = names[p];
+      const v = this.map.get(name);
+      if (v === undefined || (typeof v === 'number' && v !== TRACED)) continue;
+      // parseLazy stops offering a member's names once the member is extracted.
+      if (!group.isLazy(member[p])) continue;
+      group.cursor = p;
+      // Symbols made while this offer extracts members come between it and the next offer.
+      const order = group.base + p + delta;
+      this.nextOrder = order + 1;
+      this.offerExisting(name, group.file(member[p]));
+      const made = this.nextOrder - (order + 1);
+      if (made > 0) {
+        delta += made;
+        group.breakPos.push(p + 1);
+        group.breakDelta.push(delta);
+      }
+    }
+    group.cursor = names.length;
+    this.nextOrder = group.base + names.length + delta;
+  }
+
+  /** addLazy for a name that has a symbol (or is traced). */
+  private offerExisting(name: string, file: ObjFile): void {
     const s = this.insertName(name);
     const inserted = this.inserted;
     if (inserted) {
