@@ -71,6 +71,28 @@ export function oneShotCache(): InputCache {
   };
 }
 
+/** An archive's wasm objects and its other members (bitcode, anything else), by member index. */
+interface MemberKinds {
+  objects: number[];
+  bad: number[];
+}
+const kindsOf = new WeakMap<ArchiveMember[], MemberKinds>();
+
+/** Sorted once per (cached) member table: every link of the archive asks again. */
+function memberKinds(members: ArchiveMember[]): MemberKinds {
+  let k = kindsOf.get(members);
+  if (!k) {
+    k = { objects: [], bad: [] };
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i];
+      if (!isBitcode(m.buf, m.start) && isWasmObject(m.buf, m.start, m.end)) k.objects.push(i);
+      else k.bad.push(i);
+    }
+    kindsOf.set(members, k);
+  }
+  return k;
+}
+
 /** The members' lazy names one after another; `names` may throw for a malformed member. */
 function lazyIndex(members: number[], names: (member: number) => string[]): LazyIndex {
   const all: string[] = [];
@@ -223,27 +245,23 @@ export class InputLoader {
           return cache.lazyNames(r.key, i, () => scanDefinedSymbols(m.buf, m.start, m.end, { file: path, member: m.name }));
         },
       };
-      const lazy: number[] = [];
-      for (let i = 0; i < members.length; i++) {
+      const kinds = memberKinds(members);
+      for (const i of kinds.bad) {
         const m = members[i];
-        if (isBitcode(m.buf, m.start)) {
-          this.diag.error(`${path}(${m.name}): LTO/bitcode is not supported by weld`, { file: path, member: m.name });
-          continue;
-        }
-        if (!isWasmObject(m.buf, m.start, m.end)) {
-          if (this.inWholeArchive) this.diag.error(`${path}: archive member '${m.name}' is neither Wasm object file nor LLVM bitcode`, { file: path, member: m.name });
-          else this.diag.warn(`${path}: archive member '${m.name}' is neither Wasm object file nor LLVM bitcode`, { file: path, member: m.name });
-          continue;
-        }
-        if (!this.inWholeArchive) {
-          lazy.push(i);
-          continue;
-        }
-        // --whole-archive members are live like command-line objects.
-        const file = new ObjFile(m.name, path, false, source, i);
-        file.live = true;
-        this.files.push(file);
+        if (isBitcode(m.buf, m.start)) this.diag.error(`${path}(${m.name}): LTO/bitcode is not supported by weld`, { file: path, member: m.name });
+        else if (this.inWholeArchive) this.diag.error(`${path}: archive member '${m.name}' is neither Wasm object file nor LLVM bitcode`, { file: path, member: m.name });
+        else this.diag.warn(`${path}: archive member '${m.name}' is neither Wasm object file nor LLVM bitcode`, { file: path, member: m.name });
       }
+      if (this.inWholeArchive) {
+        // --whole-archive members are live like command-line objects.
+        for (const i of kinds.objects) {
+          const file = new ObjFile(members[i].name, path, false, source, i);
+          file.live = true;
+          this.files.push(file);
+        }
+        return;
+      }
+      const lazy = kinds.objects;
       if (lazy.length)
         this.files.push(
           new LazyGroup(

@@ -62,7 +62,6 @@ export interface ObjGlobal {
 export interface DataSegment {
   flags: number;
   memIndex: number;
-  init: InitExpr | null;
   /** Absolute offset of the segment's bytes. */
   dataStart: number;
   size: number;
@@ -275,6 +274,30 @@ function readInitExpr(r: Reader): InitExpr {
     return readExtendedInitExpr(r, start);
   }
   return { opcode, value, valueHi, big, extended: false, start, end: r.pos };
+}
+
+/**
+ * readInitExpr without the result, for data segment offsets (an object's are never used): a
+ * segment per string or variable made an InitExpr each, megabytes per large link.
+ */
+function skipInitExpr(r: Reader): void {
+  const start = r.pos;
+  switch (r.u8()) {
+    case W.OP_I32_CONST:
+      r.sleb(32);
+      break;
+    case W.OP_GLOBAL_GET:
+      r.uleb32();
+      break;
+    default:
+      r.pos = start;
+      readInitExpr(r);
+      return;
+  }
+  if (r.u8() !== W.OP_END) {
+    r.pos = start;
+    readInitExpr(r);
+  }
 }
 
 /** Skips one LEB128 (LLVM's readULEB128: at most 10 bytes). */
@@ -674,15 +697,13 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
           const flags = body.uleb32();
           if (flags > 2) body.fail(`invalid data segment flags: ${flags}`, at);
           let memIndex = 0;
-          let init: InitExpr | null = null;
           if (flags === 2) memIndex = body.uleb32();
-          if ((flags & 1) === 0) init = readInitExpr(body);
+          if ((flags & 1) === 0) skipInitExpr(body);
           const size = body.uleb32();
           const dataStart = body.skip(size);
           o.segments.push({
             flags,
             memIndex,
-            init,
             dataStart,
             size,
             sectionOffset: dataStart - secStart,

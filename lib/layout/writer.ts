@@ -26,7 +26,7 @@ import {
   fileName,
 } from '../resolve/model.js';
 import { demangleName } from '../resolve/names.js';
-import { ByteWriter } from '../util/writer.js';
+import { ByteWriter, scratchWriter } from '../util/writer.js';
 import { ulebSize } from '../util/leb.js';
 import { isExported } from '../gc/index.js';
 import { createOutputSegments, addMergeChunk, finalizeMerged } from './segments.js';
@@ -109,7 +109,7 @@ function i32ConstExpr(w: ByteWriter, v: number): void {
 /** A synthetic function's body: size LEB, then the contents (lld createFunction). */
 function functionBody(content: ByteWriter): Uint8Array {
   const c = content.finish();
-  return new ByteWriter(c.length + 5).uleb(c.length).bytes(c).finish();
+  return scratchWriter(c.length + 5).uleb(c.length).bytes(c).finish();
 }
 
 export class Writer {
@@ -629,7 +629,7 @@ export class Writer {
     // Outside PIC only relocations against GOT entries generate code: without any, none does
     // (and a large static link need not walk every data relocation to find that out).
     if (!ctx.config.isPic && this.gotSymbols.length === 0 && this.internalGotSymbols.length === 0) return;
-    const w = new ByteWriter();
+    const w = scratchWriter();
     w.uleb(0);
     let generated = false;
     for (const seg of this.segments)
@@ -712,7 +712,7 @@ export class Writer {
     const ctx = this.ctx;
     const s = ctx.sym;
     if (s.initMemory && s.applyGlobalRelocs) {
-      const w = new ByteWriter();
+      const w = scratchWriter();
       w.uleb(0);
       w.u8(W.OP_CALL).uleb(s.applyGlobalRelocs.getFunctionIndex());
       w.u8(W.OP_CALL).uleb(s.initMemory.getFunctionIndex());
@@ -728,7 +728,7 @@ export class Writer {
    */
   private createApplyGlobalRelocationsFunction(fn: Symbol, tls: boolean): void {
     const ctx = this.ctx;
-    const w = new ByteWriter();
+    const w = scratchWriter();
     w.uleb(0);
     for (const sym of this.internalGotSymbols) {
       if (sym.isTLS() !== tls) continue;
@@ -832,7 +832,7 @@ export class Writer {
     const flag = shared ? (ctx.sym.initMemoryFlag?.getVA() ?? 0) | 0 : 0;
     const pic = ctx.config.isPic;
     const memArg = (w: ByteWriter) => w.uleb(2).uleb(0);
-    const w = new ByteWriter();
+    const w = scratchWriter();
     // PIC: the flag's address is __memory_base + its offset, kept in local 0 (local 1 is scratch).
     const flagAddress = () => (pic ? w.u8(W.OP_LOCAL_GET).uleb(0) : this.ptrConst(w, flag));
     if (shared && pic) {
@@ -899,7 +899,7 @@ export class Writer {
   private createInitTLSFunction(): void {
     const ctx = this.ctx;
     const tls = this.segments.find((s) => s.name === '.tdata');
-    const w = new ByteWriter();
+    const w = scratchWriter();
     w.uleb(0);
     if (tls) {
       w.u8(W.OP_LOCAL_GET).uleb(0).u8(W.OP_GLOBAL_SET).uleb(ctx.sym.tlsBase!.getGlobalIndex());
@@ -914,7 +914,7 @@ export class Writer {
 
   /** __wasm_apply_tls_relocs: each thread's copy of .tdata gets its run-time relocations. */
   private createApplyTLSRelocationsFunction(): void {
-    const w = new ByteWriter();
+    const w = scratchWriter();
     w.uleb(0);
     for (const seg of this.segments) if (seg.isTLS) for (const c of seg.inputSegments) this.generateRelocationCode(w, c);
     w.u8(W.OP_END);
@@ -930,7 +930,7 @@ export class Writer {
     const ctx = this.ctx;
     const callCtors = ctx.sym.callCtors!;
     if (!callCtors.isLive() && this.initFunctions.length === 0) return;
-    const w = new ByteWriter();
+    const w = scratchWriter();
     w.uleb(0);
     for (const f of this.initFunctions) {
       w.u8(0x10).uleb(f.sym.getFunctionIndex());
@@ -958,7 +958,7 @@ export class Writer {
       f.flags &= ~W.SYM_EXPORTED;
       f.forceExport = false;
       this.addFunction(fn);
-      const w = new ByteWriter();
+      const w = scratchWriter();
       w.uleb(0);
       if (ctx.sym.callCtors!.isLive()) w.u8(0x10).uleb(ctx.sym.callCtors!.getFunctionIndex());
       for (let i = 0; i < f.sig!.params.length; i++) w.u8(0x20).uleb(i);
@@ -1067,7 +1067,7 @@ export class Writer {
     // Dynamic imports and shared library inputs need a loader too (lld DylinkSection::isNeeded).
     if (cfg.isPic || cfg.unresolvedSymbols === 'import-dynamic' || ctx.sharedFiles.length) bytes(W.SEC_CUSTOM, 'dylink.0', this.dylinkSection());
     if (this.types.length) {
-      const w = new ByteWriter();
+      const w = scratchWriter();
       w.uleb(this.types.length);
       for (const t of this.types) for (let i = 0; i < t.key.length; i++) w.u8(t.key.charCodeAt(i));
       bytes(W.SEC_TYPE, 'TYPE', w);
@@ -1075,44 +1075,44 @@ export class Writer {
     const numImports = this.importedSymbols.length + this.gotSymbols.length + (cfg.memoryImport ? 1 : 0);
     if (numImports) bytes(W.SEC_IMPORT, 'IMPORT', this.importSection(numImports));
     if (this.inputFunctions.length) {
-      const w = new ByteWriter();
+      const w = scratchWriter();
       w.uleb(this.inputFunctions.length);
       for (const fn of this.inputFunctions) w.uleb(this.lookupType(fn.sig!));
       bytes(W.SEC_FUNCTION, 'FUNCTION', w);
     }
     if (this.inputTables.length) {
-      const w = new ByteWriter();
+      const w = scratchWriter();
       w.uleb(this.inputTables.length);
       for (const t of this.inputTables) writeTableType(w, t.tableType!);
       bytes(W.SEC_TABLE, 'TABLE', w);
     }
     if (!cfg.memoryImport) {
-      const w = new ByteWriter();
+      const w = scratchWriter();
       w.uleb(1);
       writeLimits(w, this.memoryLimits(), Math.log2(cfg.pageSize));
       bytes(W.SEC_MEMORY, 'MEMORY', w);
     }
     if (this.inputTags.length) {
-      const w = new ByteWriter();
+      const w = scratchWriter();
       w.uleb(this.inputTags.length);
       for (const t of this.inputTags) w.uleb(0).uleb(this.lookupType(t.sig!));
       bytes(W.SEC_TAG, 'TAG', w);
     }
     if (this.numGlobals()) bytes(W.SEC_GLOBAL, 'GLOBAL', this.globalSection());
     if (this.exports.length) {
-      const w = new ByteWriter();
+      const w = scratchWriter();
       w.uleb(this.exports.length);
       for (const e of this.exports) w.str(e.name).u8(e.kind).uleb(e.index);
       bytes(W.SEC_EXPORT, 'EXPORT', w);
     }
-    if (ctx.sym.startFunction) bytes(W.SEC_START, 'START', new ByteWriter().uleb(ctx.sym.startFunction.getFunctionIndex()));
+    if (ctx.sym.startFunction) bytes(W.SEC_START, 'START', scratchWriter().uleb(ctx.sym.startFunction.getFunctionIndex()));
     if (this.indirectFunctions.length) bytes(W.SEC_ELEM, 'ELEM', this.elemSection());
     const inBinary = this.segments.filter((s) => this.requiredInBinary(s));
     // memory.init and data.drop need the segment count up front (bulk memory's DataCount section).
-    if (cfg.sharedMemory && inBinary.length) bytes(W.SEC_DATACOUNT, 'DATACOUNT', new ByteWriter().uleb(inBinary.length));
+    if (cfg.sharedMemory && inBinary.length) bytes(W.SEC_DATACOUNT, 'DATACOUNT', scratchWriter().uleb(inBinary.length));
 
     if (this.inputFunctions.length) {
-      const prefix = new ByteWriter().uleb(this.inputFunctions.length).finish();
+      const prefix = scratchWriter().uleb(this.inputFunctions.length).finish();
       let size = prefix.length;
       for (const fn of this.inputFunctions) {
         fn.outSecOff = size;
@@ -1122,12 +1122,12 @@ export class Writer {
     }
 
     if (inBinary.length) {
-      const prefix = new ByteWriter().uleb(inBinary.length).finish();
+      const prefix = scratchWriter().uleb(inBinary.length).finish();
       let size = prefix.length;
       const headers: Uint8Array[] = [];
       const offsets: number[] = [];
       for (const seg of inBinary) {
-        const h = new ByteWriter();
+        const h = scratchWriter();
         h.uleb(seg.initFlags);
         if (!(seg.initFlags & W.SEGMENT_IS_PASSIVE)) {
           if (cfg.isPic) {
@@ -1179,7 +1179,7 @@ export class Writer {
     if (keep('name')) bytes(W.SEC_CUSTOM, 'name', this.nameSection());
     if (keep('producers') && this.producers.some((p) => p.length)) bytes(W.SEC_CUSTOM, 'producers', this.producersSection());
     if (keep('target_features') && this.features.size) {
-      const w = new ByteWriter().str('target_features');
+      const w = scratchWriter().str('target_features');
       const sorted = [...this.features].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       w.uleb(sorted.length);
       for (const f of sorted) w.u8(0x2b).str(f);
@@ -1189,7 +1189,7 @@ export class Writer {
     // the whole module is written (lld BuildIdSection: the placeholder is spaces).
     const bid = cfg.buildId;
     if (bid.kind !== 'none') {
-      const w = new ByteWriter().str('build_id').uleb(bid.size);
+      const w = scratchWriter().str('build_id').uleb(bid.size);
       if (bid.kind === 'hex') w.bytes(bid.hex);
       else for (let i = 0; i < bid.size; i++) w.u8(0x20);
       bytes(W.SEC_CUSTOM, 'build_id', w);
@@ -1199,7 +1199,7 @@ export class Writer {
     let fileSize = 8;
     for (const s of out) {
       const bodySize = s.kind === 'bytes' ? s.body.length : s.bodySize;
-      s.header = new ByteWriter(8).u8(s.id).uleb(bodySize).finish();
+      s.header = scratchWriter(8).u8(s.id).uleb(bodySize).finish();
       s.offset = fileSize;
       fileSize += s.header.length + bodySize;
     }
@@ -1225,7 +1225,7 @@ export class Writer {
       addMergeChunk(merged, c);
     }
     if (merged) finalizeMerged(merged, this.ctx.backend.mergeStrings);
-    const prefix = new ByteWriter().str(name).finish();
+    const prefix = scratchWriter().str(name).finish();
     let payload = 0;
     for (const c of list) {
       payload = alignTo(payload, 2 ** c.alignment);
@@ -1247,7 +1247,7 @@ export class Writer {
 
   private importSection(count: number): ByteWriter {
     const cfg = this.ctx.config;
-    const w = new ByteWriter();
+    const w = scratchWriter();
     w.uleb(count);
     if (cfg.memoryImport) {
       w.str(cfg.memoryImport[0]).str(cfg.memoryImport[1]).u8(W.EXTERNAL_MEMORY);
@@ -1273,7 +1273,7 @@ export class Writer {
   }
 
   private globalSection(): ByteWriter {
-    const w = new ByteWriter();
+    const w = scratchWriter();
     w.uleb(this.numGlobals());
     for (const g of this.inputGlobals) {
       writeGlobalType(w, g.globalType!);
@@ -1315,7 +1315,7 @@ export class Writer {
 
   private elemSection(): ByteWriter {
     const ctx = this.ctx;
-    const w = new ByteWriter();
+    const w = scratchWriter();
     w.uleb(1);
     const tableNumber = ctx.sym.indirectFunctionTable!.getTableNumber();
     const flags = tableNumber ? 2 : 0;
@@ -1331,16 +1331,16 @@ export class Writer {
 
   private nameSection(): ByteWriter {
     const ctx = this.ctx;
-    const w = new ByteWriter();
+    const w = scratchWriter();
     w.str('name');
     const sub = (type: number, body: ByteWriter) => {
       const b = body.finish();
       w.u8(type).uleb(b.length).bytes(b);
     };
     const moduleName = ctx.config.soname || basename(ctx.config.output);
-    sub(0, new ByteWriter().str(moduleName));
+    sub(0, scratchWriter().str(moduleName));
 
-    const fnames = new ByteWriter();
+    const fnames = scratchWriter();
     let fcount = 0;
     for (const sym of this.importedSymbols) {
       if (!sym.isFunction()) continue;
@@ -1354,9 +1354,9 @@ export class Writer {
       fnames.uleb(fn.functionIndex).str(fn.debugName || demangleName(ctx, fn.name));
       fcount++;
     }
-    if (fcount) sub(1, new ByteWriter().uleb(fcount).bytes(fnames.finish()));
+    if (fcount) sub(1, scratchWriter().uleb(fcount).bytes(fnames.finish()));
 
-    const gnames = new ByteWriter();
+    const gnames = scratchWriter();
     let gcount = 0;
     for (const sym of this.importedSymbols) {
       if (!sym.isGlobal()) continue;
@@ -1376,16 +1376,16 @@ export class Writer {
       gnames.uleb(sym.gotIndex).str((sym.isFunction() ? 'GOT.func.internal.' : 'GOT.data.internal.') + demangleName(ctx, sym.name));
       gcount++;
     }
-    if (gcount) sub(7, new ByteWriter().uleb(gcount).bytes(gnames.finish()));
+    if (gcount) sub(7, scratchWriter().uleb(gcount).bytes(gnames.finish()));
 
-    const dnames = new ByteWriter();
+    const dnames = scratchWriter();
     let dcount = 0;
     for (const seg of this.segments) {
       if (!seg.name || !this.requiredInBinary(seg)) continue;
       dnames.uleb(seg.index).str(seg.name);
       dcount++;
     }
-    if (dcount) sub(9, new ByteWriter().uleb(dcount).bytes(dnames.finish()));
+    if (dcount) sub(9, scratchWriter().uleb(dcount).bytes(dnames.finish()));
     return w;
   }
 
@@ -1402,13 +1402,13 @@ export class Writer {
 
   /** lld LinkingSection (version 2): symbol table, segment info, init functions, comdats. */
   private linkingSection(): ByteWriter {
-    const w = new ByteWriter().str('linking').uleb(W.LINKING_VERSION);
+    const w = scratchWriter().str('linking').uleb(W.LINKING_VERSION);
     const sub = (type: number, body: ByteWriter) => {
       const b = body.finish();
       w.u8(type).uleb(b.length).bytes(b);
     };
     if (this.symtabEntries.length) {
-      const b = new ByteWriter().uleb(this.symtabEntries.length);
+      const b = scratchWriter().uleb(this.symtabEntries.length);
       for (const e of this.symtabEntries) {
         if (!(e instanceof Symbol)) {
           b.u8(W.SYMTAB_SECTION).uleb(W.SYM_BINDING_LOCAL).uleb(e.index);
@@ -1442,12 +1442,12 @@ export class Writer {
       sub(W.LINK_SYMBOL_TABLE, b);
     }
     if (this.segments.length) {
-      const b = new ByteWriter().uleb(this.segments.length);
+      const b = scratchWriter().uleb(this.segments.length);
       for (const s of this.segments) b.str(s.name).uleb(s.alignment).uleb(s.linkingFlags);
       sub(W.LINK_SEGMENT_INFO, b);
     }
     if (this.initFunctions.length) {
-      const b = new ByteWriter().uleb(this.initFunctions.length);
+      const b = scratchWriter().uleb(this.initFunctions.length);
       for (const f of this.initFunctions) b.uleb(f.priority).uleb(f.sym.outputSymbolIndex);
       sub(W.LINK_INIT_FUNCS, b);
     }
@@ -1465,7 +1465,7 @@ export class Writer {
     });
     if (comdats.size) {
       const names = [...comdats.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const b = new ByteWriter().uleb(names.length);
+      const b = scratchWriter().uleb(names.length);
       for (const n of names) {
         const list = comdats.get(n)!;
         b.str(n).uleb(0).uleb(list.length);
@@ -1493,7 +1493,7 @@ export class Writer {
     let count = 0;
     for (const c of chunks) if (c.file) for (let i = c.relocStart; i < c.relocEnd; i++) if (live(c.file, i)) count++;
     if (!count) return null;
-    const w = new ByteWriter().str(name).uleb(sectionIndex).uleb(count);
+    const w = scratchWriter().str(name).uleb(sectionIndex).uleb(count);
     for (const c of chunks) {
       const file = c.file;
       if (!file) continue;
@@ -1526,14 +1526,14 @@ export class Writer {
   /** lld DylinkSection: what the loader must reserve, and which exports and imports are special. */
   private dylinkSection(): ByteWriter {
     const ctx = this.ctx;
-    const w = new ByteWriter().str('dylink.0');
+    const w = scratchWriter().str('dylink.0');
     const sub = (type: number, body: ByteWriter) => {
       const b = body.finish();
       w.u8(type).uleb(b.length).bytes(b);
     };
-    sub(1, new ByteWriter().uleb(this.mem.memSize).uleb(this.mem.memAlign).uleb(this.indirectFunctions.length).uleb(0)); // WASM_DYLINK_MEM_INFO
+    sub(1, scratchWriter().uleb(this.mem.memSize).uleb(this.mem.memAlign).uleb(this.indirectFunctions.length).uleb(0)); // WASM_DYLINK_MEM_INFO
     if (ctx.sharedFiles.length) {
-      const b = new ByteWriter().uleb(ctx.sharedFiles.length);
+      const b = scratchWriter().uleb(ctx.sharedFiles.length);
       for (const so of ctx.sharedFiles) b.str(basename(so.name));
       sub(2, b); // WASM_DYLINK_NEEDED
     }
@@ -1546,12 +1546,12 @@ export class Writer {
       if (sym.isUndefWeak()) importInfo.push(sym);
     }
     if (exportInfo.length) {
-      const b = new ByteWriter().uleb(exportInfo.length);
+      const b = scratchWriter().uleb(exportInfo.length);
       for (const sym of exportInfo) b.str(sym.name).uleb(sym.flags);
       sub(3, b); // WASM_DYLINK_EXPORT_INFO
     }
     if (importInfo.length) {
-      const b = new ByteWriter().uleb(importInfo.length);
+      const b = scratchWriter().uleb(importInfo.length);
       for (const sym of importInfo) b.str(sym.importModule ?? 'env').str(sym.importName ?? sym.name).uleb(sym.flags);
       sub(4, b); // WASM_DYLINK_IMPORT_INFO
     }
@@ -1559,7 +1559,7 @@ export class Writer {
   }
 
   private producersSection(): ByteWriter {
-    const w = new ByteWriter().str('producers');
+    const w = scratchWriter().str('producers');
     const fields = ['language', 'processed-by', 'sdk'];
     w.uleb(this.producers.filter((p) => p.length).length);
     for (let i = 0; i < 3; i++) {

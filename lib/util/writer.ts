@@ -2,20 +2,45 @@ import { writeSleb, writeUleb } from './leb.js';
 
 const utf8 = new TextEncoder();
 
+/**
+ * Scratch memory for writers whose bytes never leave a link (see scratchWriter): views into one
+ * shared buffer. A typed array of its own over 64 bytes lives outside the V8 heap and costs about
+ * half a microsecond to make; a link makes dozens.
+ */
+let slab = new ArrayBuffer(0);
+let slabPos = 0;
+const SLAB_SIZE = 64 * 1024;
+const SLAB_MAX = 4096;
+
+function scratchBytes(n: number): Uint8Array {
+  if (n > SLAB_MAX) return new Uint8Array(n);
+  if (slabPos + n > slab.byteLength) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabPos = 0;
+  }
+  const b = new Uint8Array(slab, slabPos, n);
+  slabPos += (n + 7) & ~7;
+  return b;
+}
+
 /** A growable byte buffer for the small sections the linker synthesizes. */
 export class ByteWriter {
   buf: Uint8Array;
   pos = 0;
 
-  constructor(capacity = 256) {
-    this.buf = new Uint8Array(capacity);
+  /** `scratch`: the bytes may share an ArrayBuffer with others (never hand them to a user). */
+  constructor(
+    capacity = 256,
+    private readonly scratch = false,
+  ) {
+    this.buf = scratch ? scratchBytes(capacity) : new Uint8Array(capacity);
   }
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < this.pos + n) cap *= 2;
-    const next = new Uint8Array(cap);
+    const next = this.scratch ? scratchBytes(cap) : new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
   }
@@ -109,4 +134,9 @@ export class ByteWriter {
 
 export function encodeUtf8(s: string): Uint8Array {
   return utf8.encode(s);
+}
+
+/** A ByteWriter for a section or body the linker copies into its output (shares scratch memory). */
+export function scratchWriter(capacity = 256): ByteWriter {
+  return new ByteWriter(capacity, true);
 }
