@@ -10,17 +10,21 @@ export function markLive(ctx: Context): void {
   const queue: InputChunk[] = [];
 
   const enqueueInitFunctions = (file: ObjFile) => {
-    for (const f of file.data.initFuncs) {
+    for (let fi = 0, initFuncs = file.data.initFuncs; fi < initFuncs.length; fi++) {
+      const f = initFuncs[fi];
       const sym = file.symbols[f.symbol]!;
       if (!sym.isDiscarded()) enqueue(sym);
     }
   };
   const enqueueRetainedSegments = (file: ObjFile) => {
-    for (const seg of file.segments)
+    const segments = file.segments;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i];
       if (seg.isRetained) {
         seg.live = true;
         queue.push(seg);
       }
+    }
   };
   const enqueue = (sym: Symbol | null | undefined) => {
     if (!sym || sym.isLive()) return;
@@ -38,13 +42,18 @@ export function markLive(ctx: Context): void {
   };
 
   if (ctx.config.entry) enqueue(ctx.symtab.find(ctx.config.entry));
-  for (const sym of ctx.symtab.symbols) if (sym.isNoStrip() || isExported(ctx, sym)) enqueue(sym);
+  for (let symIndex = 0, symbols = ctx.symtab.symbols; symIndex < symbols.length; symIndex++) {
+    const sym = symbols[symIndex];
+    if (sym.isNoStrip() || isExported(ctx, sym)) enqueue(sym);
+  }
   if (ctx.sym.callDtors) enqueue(ctx.sym.callDtors);
-  for (const obj of ctx.objectFiles)
+  for (let i = 0; i < ctx.objectFiles.length; i++) {
+    const obj = ctx.objectFiles[i];
     if (obj.live) {
       enqueueInitFunctions(obj);
       enqueueRetainedSegments(obj);
     }
+  }
 
   while (queue.length) {
     const c = queue.pop()!;
@@ -77,7 +86,8 @@ export function markLive(ctx: Context): void {
 
   if (ctx.config.printGcSections) {
     const say = (what: { toString(): string }) => ctx.diag.message(`removing unused section ${what}`);
-    for (const obj of ctx.objectFiles) {
+    for (let objIndex = 0, objectFiles = ctx.objectFiles; objIndex < objectFiles.length; objIndex++) {
+      const obj = objectFiles[objIndex];
       for (const c of obj.functions) if (!c.live) say(c);
       for (const c of obj.segments) if (!c.live) say(c);
       for (const g of obj.globals) if (!g.live) say(g);
@@ -94,7 +104,8 @@ function isCallCtorsLive(ctx: Context): boolean {
   // A PIC module's loader calls __wasm_call_ctors.
   if (ctx.config.isPic) return true;
   for (const file of ctx.objectFiles)
-    for (const f of file.data.initFuncs) {
+    for (let fi = 0, initFuncs = file.data.initFuncs; fi < initFuncs.length; fi++) {
+      const f = initFuncs[fi];
       const sym = file.symbols[f.symbol]!;
       if (!sym.isDiscarded() && sym.isLive()) return true;
     }

@@ -30,7 +30,8 @@ export function createOutputSegments(ctx: Context): OutputSegment[] {
   const segments: OutputSegment[] = [];
   const byName = new Map<string, OutputSegment>();
   for (const file of ctx.objectFiles) {
-    for (const seg of file.segments) {
+    for (let segIndex = 0, inputs = file.segments; segIndex < inputs.length; segIndex++) {
+      const seg = inputs[segIndex];
       if (!seg.live) continue;
       const name = outputSegmentName(ctx, seg);
       // A relocatable output keeps comdat segments apart: the final link may drop each.

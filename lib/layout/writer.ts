@@ -246,10 +246,12 @@ export class Writer {
       for (const f of cfg.features!) allowed.add(f);
       if (!cfg.checkFeatures) return this.finishFeatures();
     }
-    for (const file of ctx.objectFiles) {
+    for (let fileIndex = 0, objectFiles = ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
+      const file = objectFiles[fileIndex];
       // lld names files here by InputFile::getName: an archive member without its archive.
       const name = file.name;
-      for (const f of file.data.features) {
+      for (let fi = 0, features = file.data.features; fi < features.length; fi++) {
+        const f = features[fi];
         if (f.prefix === 0x2b) {
           if (!used.has(f.name)) used.set(f.name, name);
         } else if (f.prefix === 0x2d) {
@@ -272,8 +274,10 @@ export class Writer {
     // wasm-ld walks a StringMap here: its errors come in that map's hash order.
     if (!infer)
       for (const f of stringMapOrder(used.keys())) if (!allowed.has(f)) ctx.diag.error(`Target feature '${f}' used by ${used.get(f)} is not allowed.`);
-    for (const file of ctx.objectFiles) {
-      for (const f of file.data.features) {
+    for (let fileIndex = 0, objectFiles = ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
+      const file = objectFiles[fileIndex];
+      for (let fi = 0, features = file.data.features; fi < features.length; fi++) {
+        const f = features[fi];
         if (f.prefix === 0x2d) continue;
         const by = disallowed.get(f.name);
         if (by) ctx.diag.error(`Target feature '${f.name}' used in ${file.name} is disallowed by ${by}. Use --no-check-features to suppress.`, { file: file.toString() });
@@ -315,8 +319,10 @@ export class Writer {
 
   private populateProducers(): void {
     const fields = ['language', 'processed-by', 'sdk'];
-    for (const file of this.ctx.objectFiles) {
-      for (const p of file.data.producers) {
+    for (let fileIndex = 0, objectFiles = this.ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
+      const file = objectFiles[fileIndex];
+      for (let pi = 0, producers = file.data.producers; pi < producers.length; pi++) {
+        const p = producers[pi];
         const i = fields.indexOf(p.name);
         if (i < 0) continue;
         const list = this.producers[i];
@@ -380,7 +386,8 @@ export class Writer {
   private calculateImports(): void {
     const t = this.ctx.sym.indirectFunctionTable;
     if (t && this.shouldImport(t)) this.addImport(t);
-    for (const sym of this.ctx.symtab.symbols) {
+    for (let symIndex = 0, symbols = this.ctx.symtab.symbols; symIndex < symbols.length; symIndex++) {
+      const sym = symbols[symIndex];
       if (sym === t || !this.shouldImport(sym)) continue;
       this.addImport(sym);
     }
@@ -549,10 +556,20 @@ export class Writer {
   }
 
   private scanRelocations(): void {
-    for (const file of this.ctx.objectFiles) {
-      for (const c of file.functions) this.scanChunk(c);
-      for (const c of file.segments) this.scanChunk(c);
-      for (const c of file.customSections) this.scanChunk(c);
+    for (let fileIndex = 0, objectFiles = this.ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
+      const file = objectFiles[fileIndex];
+      for (let ci = 0, functions = file.functions; ci < functions.length; ci++) {
+        const c = functions[ci];
+        this.scanChunk(c);
+      }
+      for (let ci = 0, segments = file.segments; ci < segments.length; ci++) {
+        const c = segments[ci];
+        this.scanChunk(c);
+      }
+      for (let ci = 0, customSections = file.customSections; ci < customSections.length; ci++) {
+        const c = customSections[ci];
+        this.scanChunk(c);
+      }
     }
   }
 
@@ -761,7 +778,10 @@ export class Writer {
 
   private assignIndexes(): void {
     const ctx = this.ctx;
-    for (const fn of ctx.syntheticFunctions) this.addFunction(fn);
+    for (let fnIndex = 0, syntheticFunctions = ctx.syntheticFunctions; fnIndex < syntheticFunctions.length; fnIndex++) {
+      const fn = syntheticFunctions[fnIndex];
+      this.addFunction(fn);
+    }
     for (const file of ctx.objectFiles) for (const fn of file.functions) this.addFunction(fn);
 
     for (const g of ctx.syntheticGlobals) if (g.live) this.inputGlobals.push(g);
@@ -794,19 +814,32 @@ export class Writer {
       this.inputTables.push(t);
     };
     for (const file of ctx.objectFiles) for (const t of file.tables) addTable(t);
-    for (const t of ctx.syntheticTables) addTable(t);
+    for (let tIndex = 0, syntheticTables = ctx.syntheticTables; tIndex < syntheticTables.length; tIndex++) {
+      const t = syntheticTables[tIndex];
+      addTable(t);
+    }
 
     let gi = this.numImportedGlobals;
-    for (const g of this.inputGlobals) g.assignedIndex = gi++;
-    for (const s of this.internalGotSymbols) s.gotIndex = gi++;
+    for (let gIndex = 0, inputGlobals = this.inputGlobals; gIndex < inputGlobals.length; gIndex++) {
+      const g = inputGlobals[gIndex];
+      g.assignedIndex = gi++;
+    }
+    for (let si = 0, internalGotSymbols = this.internalGotSymbols; si < internalGotSymbols.length; si++) {
+      const s = internalGotSymbols[si];
+      s.gotIndex = gi++;
+    }
     let ti = this.numImportedTables;
-    for (const t of this.inputTables) t.assignedIndex = ti++;
+    for (let tIndex = 0, inputTables = this.inputTables; tIndex < inputTables.length; tIndex++) {
+      const t = inputTables[tIndex];
+      t.assignedIndex = ti++;
+    }
   }
 
   private calculateInitFunctions(): void {
     const ctx = this.ctx;
     if (!ctx.config.relocatable && !ctx.sym.callCtors!.isLive()) return;
-    for (const file of ctx.objectFiles) {
+    for (let fileIndex = 0, objectFiles = ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
+      const file = objectFiles[fileIndex];
       for (const f of file.data.initFuncs) {
         const sym = file.symbols[f.symbol]!;
         if (sym.isDiscarded() || !sym.isLive()) continue;
@@ -972,13 +1005,23 @@ export class Writer {
   // ---- types, exports, custom sections ----------------------------------------------------
 
   private calculateTypes(): void {
-    for (const file of this.ctx.objectFiles) {
+    for (let fileIndex = 0, objectFiles = this.ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
+      const file = objectFiles[fileIndex];
       const types = file.data.types;
       for (let i = 0; i < types.length; i++) if (file.typeIsUsed[i]) file.typeMap[i] = this.registerType(types[i]);
     }
-    for (const sym of this.importedSymbols) if (sym.isFunction() || sym.isTag()) this.registerType(sym.sig!);
-    for (const fn of this.inputFunctions) this.registerType(fn.sig!);
-    for (const t of this.inputTags) this.registerType(t.sig!);
+    for (let symIndex = 0, importedSymbols = this.importedSymbols; symIndex < importedSymbols.length; symIndex++) {
+      const sym = importedSymbols[symIndex];
+      if (sym.isFunction() || sym.isTag()) this.registerType(sym.sig!);
+    }
+    for (let fnIndex = 0, inputFunctions = this.inputFunctions; fnIndex < inputFunctions.length; fnIndex++) {
+      const fn = inputFunctions[fnIndex];
+      this.registerType(fn.sig!);
+    }
+    for (let tIndex = 0, inputTags = this.inputTags; tIndex < inputTags.length; tIndex++) {
+      const t = inputTags[tIndex];
+      this.registerType(t.sig!);
+    }
   }
 
   private numGlobals(): number {
@@ -989,7 +1032,8 @@ export class Writer {
     const ctx = this.ctx;
     if (ctx.config.memoryExport !== null) this.exports.push({ name: ctx.config.memoryExport, kind: W.EXTERNAL_MEMORY, index: 0 });
     let globalIndex = this.numImportedGlobals + this.numGlobals();
-    for (const sym of ctx.symtab.symbols) {
+    for (let symIndex = 0, symbols = ctx.symtab.symbols; symIndex < symbols.length; symIndex++) {
+      const sym = symbols[symIndex];
       if (!isExported(ctx, sym) || !sym.isLive()) continue;
       let e: Export;
       switch (sym.kind) {
@@ -1023,8 +1067,10 @@ export class Writer {
   private calculateCustomSections(): void {
     const cfg = this.ctx.config;
     const stripDebug = cfg.stripDebug || cfg.stripAll;
-    for (const file of this.ctx.objectFiles) {
-      for (const c of file.customSections) {
+    for (let fileIndex = 0, objectFiles = this.ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
+      const file = objectFiles[fileIndex];
+      for (let ci = 0, customSections = file.customSections; ci < customSections.length; ci++) {
+        const c = customSections[ci];
         if (c.discarded || c.size === 0) continue;
         const n = c.name;
         if (n === 'linking' || n === 'name' || n === 'producers' || n === 'target_features' || n.startsWith('reloc.')) continue;
@@ -1077,7 +1123,10 @@ export class Writer {
     if (this.inputFunctions.length) {
       const w = scratchWriter();
       w.uleb(this.inputFunctions.length);
-      for (const fn of this.inputFunctions) w.uleb(this.lookupType(fn.sig!));
+      for (let fnIndex = 0, inputFunctions = this.inputFunctions; fnIndex < inputFunctions.length; fnIndex++) {
+        const fn = inputFunctions[fnIndex];
+        w.uleb(this.lookupType(fn.sig!));
+      }
       bytes(W.SEC_FUNCTION, 'FUNCTION', w);
     }
     if (this.inputTables.length) {
@@ -1102,7 +1151,10 @@ export class Writer {
     if (this.exports.length) {
       const w = scratchWriter();
       w.uleb(this.exports.length);
-      for (const e of this.exports) w.str(e.name).u8(e.kind).uleb(e.index);
+      for (let ei = 0, exports = this.exports; ei < exports.length; ei++) {
+        const e = exports[ei];
+        w.str(e.name).u8(e.kind).uleb(e.index);
+      }
       bytes(W.SEC_EXPORT, 'EXPORT', w);
     }
     if (ctx.sym.startFunction) bytes(W.SEC_START, 'START', scratchWriter().uleb(ctx.sym.startFunction.getFunctionIndex()));
@@ -1114,7 +1166,8 @@ export class Writer {
     if (this.inputFunctions.length) {
       const prefix = scratchWriter().uleb(this.inputFunctions.length).finish();
       let size = prefix.length;
-      for (const fn of this.inputFunctions) {
+      for (let fnIndex = 0, inputFunctions = this.inputFunctions; fnIndex < inputFunctions.length; fnIndex++) {
+        const fn = inputFunctions[fnIndex];
         fn.outSecOff = size;
         size += fn.size;
       }
@@ -1349,7 +1402,8 @@ export class Writer {
       fnames.uleb(sym.getFunctionIndex()).str(demangleName(ctx, sym.name));
       fcount++;
     }
-    for (const fn of this.inputFunctions) {
+    for (let fnIndex = 0, inputFunctions = this.inputFunctions; fnIndex < inputFunctions.length; fnIndex++) {
+      const fn = inputFunctions[fnIndex];
       if (!fn.name) continue;
       fnames.uleb(fn.functionIndex).str(fn.debugName || demangleName(ctx, fn.name));
       fcount++;
@@ -1539,7 +1593,8 @@ export class Writer {
     }
     const exportInfo: Symbol[] = [];
     const importInfo: Symbol[] = [];
-    for (const sym of ctx.symtab.symbols) {
+    for (let symIndex = 0, symbols = ctx.symtab.symbols; symIndex < symbols.length; symIndex++) {
+      const sym = symbols[symIndex];
       if (!sym.isLive()) continue;
       // TLS exports are relative to __tls_base, not __memory_base; weak imports may stay missing.
       if (isExported(ctx, sym) && sym.isTLS() && sym.kind === DefinedData) exportInfo.push(sym);

@@ -212,15 +212,30 @@ export function parseFile(ctx: Context, file: ObjFile): void {
     // Re-linking a cached object: its chunk objects were made by an earlier link (which is
     // over); reset their per-link state instead of allocating them again.
     tpl.epoch = ctx.epoch;
-    for (const c of tpl.customSections) resetChunk(c, file, gc, excluded(c.comdat));
-    for (const c of tpl.segments) resetChunk(c, file, gc, excluded(c.comdat));
-    for (const c of tpl.functions) resetChunk(c, file, gc, excluded(c.comdat));
+    for (let ci = 0, customSections = tpl.customSections; ci < customSections.length; ci++) {
+      const c = customSections[ci];
+      resetChunk(c, file, gc, excluded(c.comdat));
+    }
+    for (let ci = 0, segments = tpl.segments; ci < segments.length; ci++) {
+      const c = segments[ci];
+      resetChunk(c, file, gc, excluded(c.comdat));
+    }
+    for (let ci = 0, functions = tpl.functions; ci < functions.length; ci++) {
+      const c = functions[ci];
+      resetChunk(c, file, gc, excluded(c.comdat));
+    }
     for (let i = 0; i < tpl.tables.length; i++) {
       resetElement(tpl.tables[i], file, gc);
       tpl.tables[i].tableType = d.tables[i];
     }
-    for (const e of tpl.globals) resetElement(e, file, gc);
-    for (const e of tpl.tags) resetElement(e, file, gc);
+    for (let ei = 0, globals = tpl.globals; ei < globals.length; ei++) {
+      const e = globals[ei];
+      resetElement(e, file, gc);
+    }
+    for (let ei = 0, tags = tpl.tags; ei < tags.length; ei++) {
+      const e = tags[ei];
+      resetElement(e, file, gc);
+    }
     file.customSections = tpl.customSections;
     file.customSectionsByIndex = tpl.byIndex;
     file.segments = tpl.segments;

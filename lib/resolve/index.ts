@@ -144,7 +144,8 @@ function wrapSymbols(ctx: Context, wrapped: Wrapped[]): void {
 
 /** Lazy symbols nobody extracted become weak undefined functions (if they have a signature). */
 function demoteLazySymbols(ctx: Context): void {
-  for (const sym of ctx.symtab.symbols) {
+  for (let symIndex = 0, symbols = ctx.symtab.symbols; symIndex < symbols.length; symIndex++) {
+    const sym = symbols[symIndex];
     if (sym.kind === LazyKind && sym.sig) {
       ctx.symtab.replace(sym, UndefinedFunction, sym.name, W.SYM_BINDING_WEAK, sym.file, importInit(sym.sig, undefined, undefined, true));
     }

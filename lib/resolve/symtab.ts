@@ -749,7 +749,8 @@ export class SymbolTable {
   }
 
   handleWeakUndefines(): void {
-    for (const sym of this.symbols) {
+    for (let symIndex = 0, symbols = this.symbols; symIndex < symbols.length; symIndex++) {
+      const sym = symbols[symIndex];
       if (sym.isUndefWeak() && sym.isUsedInRegularObj && sym.sig) {
         this.replaceWithUndefined(sym);
       }
