@@ -149,6 +149,28 @@ export function newSymbol(kind: number, name: string, flags: number, file: ObjFi
   return replaceSymbol(s, kind, name, flags, file, init, gc);
 }
 
+/**
+ * Sorts symbols by `order`, in place and stably. Orders are small integers (at most a few per
+ * name seen), so a counting sort: Array.prototype.sort's comparator calls cost more, in every link.
+ */
+export function sortByOrder(list: Symbol[]): void {
+  let max = 0;
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i].order;
+    if (o > max) max = o;
+    else if (o < 0) max = Infinity;
+  }
+  if (max > list.length * 8 + 65536) {
+    list.sort((a, b) => a.order - b.order);
+    return;
+  }
+  const start = new Int32Array(max + 2);
+  for (let i = 0; i < list.length; i++) start[list[i].order + 1]++;
+  for (let o = 1; o < start.length; o++) start[o] += start[o - 1];
+  const copy = list.slice();
+  for (let i = 0; i < copy.length; i++) list[start[copy[i].order]++] = copy[i];
+}
+
 /** Map value of a traced name that has no symbol yet. */
 const TRACED = -1;
 
@@ -189,7 +211,7 @@ export class SymbolTable {
   /** Every symbol, in insertion order (lld's symtab->symbols()). */
   get symbols(): Symbol[] {
     if (!this.sorted) {
-      this.list.sort((a, b) => a.order - b.order);
+      sortByOrder(this.list);
       this.sorted = true;
     }
     return this.list;
