@@ -649,14 +649,42 @@ export class Writer {
     const w = scratchWriter();
     w.uleb(0);
     let generated = false;
-    for (const seg of this.segments)
-      if (!ctx.config.sharedMemory || !seg.isTLS) for (const c of seg.inputSegments) if (this.generateRelocationCode(w, c)) generated = true;
+    const naming = ctx.config.isPic ? null : this.filesNamingGotSymbols();
+    for (const seg of this.segments) {
+      if (ctx.config.sharedMemory && seg.isTLS) continue;
+      for (const c of seg.inputSegments) {
+        if (naming && !naming.has(c.file!)) continue;
+        if (this.generateRelocationCode(w, c)) generated = true;
+      }
+    }
     if (!generated) return;
     w.u8(W.OP_END);
     const fn = this.newSyntheticFunction('__wasm_apply_data_relocs', NULL_SIG);
     const sym = ctx.symtab.addSyntheticFunction('__wasm_apply_data_relocs', W.SYM_EXPORTED, fn);
     sym.markLive();
     this.setBody(fn, w);
+  }
+
+  /**
+   * Outside PIC, the files whose data relocations can make code: those naming a GOT symbol.
+   * Static links with libc have one (__memory_base); the other files' data relocations, tens
+   * of thousands in a large link, need not be walked. Null: too many GOT symbols to bother.
+   */
+  private filesNamingGotSymbols(): Set<ObjFile> | null {
+    const got = [...this.gotSymbols, ...this.internalGotSymbols];
+    if (got.length > 8) return null;
+    const out = new Set<ObjFile>();
+    for (const file of this.ctx.objectFiles) {
+      const syms = file.symbols;
+      // Identity checks only: no symbol object is read.
+      search: for (let i = 0; i < syms.length; i++)
+        for (let g = 0; g < got.length; g++)
+          if (syms[i] === got[g]) {
+            out.add(file);
+            break search;
+          }
+    }
+    return out;
   }
 
   /**
