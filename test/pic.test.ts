@@ -62,6 +62,19 @@ const HELLO = `#include <stdio.h>
 char *greet(const char *who) { char *b = malloc(64); snprintf(b, 64, "hello %s", who); return b; }
 `;
 
+// Data holding addresses of symbols that stay undefined, in several segments of a second file.
+const DYN2 = `extern int ext_data;
+extern int ext_other;
+int *q1 = &ext_other;
+int pad[4] = {1, 2, 3, 4};
+int *q2 = &ext_data;
+int get2(void) { return *q1 + *q2 + pad[1]; }
+`;
+const DYN3 = `extern int ext_data;
+int *r1 = &ext_data;
+int get3(void) { return *r1; }
+`;
+
 const TLS = `_Thread_local int tv = 3;
 extern _Thread_local int ext_tv;
 int get_tv(void) { return tv + ext_tv; }
@@ -76,7 +89,7 @@ async function put(sources: Record<string, string>, args: string[], suffix = '')
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'weld-pic-'));
-  await put({ 'lib.c': LIB, 'main.c': MAIN }, ['-O2', '-fPIC', '-fvisibility=default']);
+  await put({ 'lib.c': LIB, 'main.c': MAIN, 'dyn2.c': DYN2, 'dyn3.c': DYN3 }, ['-O2', '-fPIC', '-fvisibility=default']);
   await put({ 'lib.c': LIB, 'main.c': MAIN }, ['-O2', '-fPIC', '-fvisibility=default', '-mextended-const'], 'x');
   await put({ 'main.c': MAIN, 'use.c': USE }, ['-O2'], 'static');
   await put({ 'use.c': USE, 'mismatch.c': MISMATCH, 'hello.c': HELLO, 'x.c': 'const int k = 5;\nchar c1 = 7;\n', 'y.c': 'double d1 = 1.5;\nchar c0 = 1;\n' }, [
@@ -117,6 +130,10 @@ describe('-shared and -pie match wasm-ld 22', () => {
     ['relocations in TLS data with shared memory (__wasm_apply_tls_relocs)', ['-shared', XPIC, 'tlsptr.o', '--shared-memory']],
     // Undefined symbols become imports (GOT entries for data) in an otherwise static module.
     ['--unresolved-symbols=import-dynamic, with its warning', ['lib.o', '--no-entry', '--export=api', '--export=addr_ext_data', '--unresolved-symbols=import-dynamic']],
+    // __wasm_apply_data_relocs stores into data of two files, in output order (with few GOT
+    // entries, weld visits only the files naming one; with many, every data chunk).
+    ['--unresolved-symbols=import-dynamic, data relocations in several files', ['dyn2.o', 'dyn3.o', '--no-entry', '--export=get2', '--export=get3', '--unresolved-symbols=import-dynamic']],
+    ['--unresolved-symbols=import-dynamic, data relocations in several files, many GOT entries', ['dyn2.o', 'lib.o', '--no-entry', '--export=api', '--export=get2', '--unresolved-symbols=import-dynamic']],
     ['--unresolved-symbols=import-dynamic with --experimental-pic', ['lib.o', 'main.o', '--entry=main', '--unresolved-symbols=import-dynamic', XPIC]],
     ['--unresolved-symbols=import-dynamic in a shared library', ['-shared', XPIC, 'lib.o', '--unresolved-symbols=import-dynamic']],
   ];

@@ -649,13 +649,9 @@ export class Writer {
     const w = scratchWriter();
     w.uleb(0);
     let generated = false;
-    const naming = ctx.config.isPic ? null : this.filesNamingGotSymbols();
-    for (const seg of this.segments) {
-      if (ctx.config.sharedMemory && seg.isTLS) continue;
-      for (const c of seg.inputSegments) {
-        if (naming && !naming.has(c.file!)) continue;
-        if (this.generateRelocationCode(w, c)) generated = true;
-      }
+    for (const c of this.dataChunksForRelocationCode()) {
+      if (ctx.config.sharedMemory && c.outputSeg!.isTLS) continue;
+      if (this.generateRelocationCode(w, c)) generated = true;
     }
     if (!generated) return;
     w.u8(W.OP_END);
@@ -666,25 +662,32 @@ export class Writer {
   }
 
   /**
-   * Outside PIC, the files whose data relocations can make code: those naming a GOT symbol.
-   * Static links with libc have one (__memory_base); the other files' data relocations, tens
-   * of thousands in a large link, need not be walked. Null: too many GOT symbols to bother.
+   * The data chunks whose relocations may make code, in output order. Outside PIC only those
+   * of files naming a GOT symbol can: static links with libc have one (__memory_base), and the
+   * other files' chunks, tens of thousands in a large link, need not be visited.
    */
-  private filesNamingGotSymbols(): Set<ObjFile> | null {
+  private dataChunksForRelocationCode(): InputChunk[] {
+    const all = () => this.segments.flatMap((seg) => seg.inputSegments);
+    if (this.ctx.config.isPic) return all();
     const got = [...this.gotSymbols, ...this.internalGotSymbols];
-    if (got.length > 8) return null;
-    const out = new Set<ObjFile>();
+    if (got.length > 8) return all();
+    const out: InputChunk[] = [];
     for (const file of this.ctx.objectFiles) {
       const syms = file.symbols;
+      let names = false;
       // Identity checks only: no symbol object is read.
       search: for (let i = 0; i < syms.length; i++)
         for (let g = 0; g < got.length; g++)
           if (syms[i] === got[g]) {
-            out.add(file);
+            names = true;
             break search;
           }
+      if (!names) continue;
+      // A merged string piece has no relocations; its parent (no file) makes no code.
+      for (const c of file.segments) if (c.live && c.parent === null && c.relocEnd > c.relocStart) out.push(c);
     }
-    return out;
+    // Output order: a chunk with relocations has bytes, so offsets within a segment increase.
+    return out.sort((a, b) => a.outputSeg!.index - b.outputSeg!.index || a.outputSegmentOffset - b.outputSegmentOffset);
   }
 
   /**
