@@ -190,30 +190,51 @@ async function main() {
   out();
   out('| what | backend | ms total | links/s | vs wasm-ld processes |');
   out('|---|---|---:|---:|---:|');
+  // One batch of 100 links is one sample, and this machine's speed drifts: rounds alternate the
+  // wasm-ld processes and each backend's process, and each figure is the median of its rounds.
+  const ROUNDS = 5;
   const ld = sysLd ?? null;
-  let procMs: number | null = null;
-  if (ld) {
-    const t = performance.now();
-    for (let i = 0; i < N; i++) {
-      const r = spawnSync(ld, small.argv, { cwd: work, env: cleanEnv });
-      if (r.status !== 0) throw new Error('wasm-ld failed');
+  const procRuns: number[] = [];
+  const runs = new Map<string, { ms: number[]; steady: number[]; par: number[]; error?: string }>();
+  for (const b of backends) runs.set(b, { ms: [], steady: [], par: [] });
+  for (let round = 0; round < ROUNDS; round++) {
+    if (ld) {
+      const t = performance.now();
+      for (let i = 0; i < N; i++) {
+        const r = spawnSync(ld, small.argv, { cwd: work, env: cleanEnv });
+        if (r.status !== 0) throw new Error('wasm-ld failed');
+      }
+      procRuns.push(performance.now() - t);
     }
-    procMs = performance.now() - t;
-    out(`| ${N} × wasm-ld process | | ${fmt(procMs)} | ${((N * 1000) / procMs).toFixed(0)} | 1.00x |`);
+    for (const b of backends) {
+      const m = runs.get(b)!;
+      if (m.error) continue;
+      try {
+        const seq = measure({ mode: 'smallLinks', argv: small.argv, cwd: work, count: N, backend: b });
+        m.ms.push(seq.ms!);
+        m.steady.push(seq.steadyMs!);
+        m.par.push(measure({ mode: 'smallLinksParallel', argv: small.argv, cwd: work, count: N, backend: b }).ms!);
+      } catch (e) {
+        m.error = (e as Error).message.split('\n')[0];
+      }
+    }
   }
+  const procMs = ld ? median(procRuns) : null;
+  if (ld) out(`| ${N} × wasm-ld process | | ${fmt(procMs)} | ${((N * 1000) / procMs!).toFixed(0)} | 1.00x |`);
   for (const b of backends) {
-    try {
-      const seq = measure({ mode: 'smallLinks', argv: small.argv, cwd: work, count: N, backend: b });
-      const row = (what: string, ms: number) =>
-        out(`| ${what} | ${b} | ${fmt(ms)} | ${((N * 1000) / ms).toFixed(0)} | ${procMs ? (procMs / ms).toFixed(1) + 'x' : 'n/a'} |`);
-      row(`one Linker, linkSync × ${N} (after 20 links)`, seq.ms!);
-      row(`one Linker, linkSync × ${N} (after 220 links)`, seq.steadyMs!);
-      const par = measure({ mode: 'smallLinksParallel', argv: small.argv, cwd: work, count: N, backend: b });
-      out(`| one Linker, Promise.all(link × ${N}) | ${b} | ${fmt(par.ms)} | ${((N * 1000) / par.ms!).toFixed(0)} | ${procMs ? (procMs / par.ms!).toFixed(1) + 'x' : 'n/a'} |`);
-    } catch (e) {
-      out(`| one Linker | ${b} | unavailable: ${(e as Error).message.split('\n')[0]} | | |`);
+    const m = runs.get(b)!;
+    if (m.error) {
+      out(`| one Linker | ${b} | unavailable: ${m.error} | | |`);
+      continue;
     }
+    const row = (what: string, ms: number) =>
+      out(`| ${what} | ${b} | ${fmt(ms)} | ${((N * 1000) / ms).toFixed(0)} | ${procMs ? (procMs / ms).toFixed(1) + 'x' : 'n/a'} |`);
+    row(`one Linker, linkSync × ${N} (after 20 links)`, median(m.ms));
+    row(`one Linker, linkSync × ${N} (after 220 links)`, median(m.steady));
+    row(`one Linker, Promise.all(link × ${N})`, median(m.par));
   }
+  out();
+  out(`Medians of ${ROUNDS} rounds; each round times ${N} wasm-ld processes, then each backend in a fresh process.`);
   out();
   writeFileSync(join(root, 'bench', 'results.md'), lines.join('\n') + '\n');
   console.log('written bench/results.md');
