@@ -385,6 +385,8 @@ export function scanDefinedSymbols(buf: Uint8Array, start: number, end: number, 
       const kind = sub.u8();
       const flags = sub.uleb32();
       const defined = (flags & W.SYM_UNDEFINED) === 0;
+      // Only defined non-local names are offered: the others are skipped undecoded.
+      const wanted = defined && (flags & W.SYM_BINDING_MASK) !== W.SYM_BINDING_LOCAL;
       let name: string | undefined;
       switch (kind) {
         case W.SYMTAB_FUNCTION:
@@ -392,10 +394,14 @@ export function scanDefinedSymbols(buf: Uint8Array, start: number, end: number, 
         case W.SYMTAB_TAG:
         case W.SYMTAB_TABLE:
           sub.uleb32();
-          if (defined || flags & W.SYM_EXPLICIT_NAME) name = sub.str();
+          if (defined || flags & W.SYM_EXPLICIT_NAME) {
+            if (wanted) name = sub.str();
+            else sub.skipStr();
+          }
           break;
         case W.SYMTAB_DATA:
-          name = sub.str();
+          if (wanted) name = sub.str();
+          else sub.skipStr();
           if (defined) {
             sub.uleb32();
             sub.uleb64();
@@ -408,7 +414,7 @@ export function scanDefinedSymbols(buf: Uint8Array, start: number, end: number, 
         default:
           sub.fail(`invalid symbol type: ${kind}`);
       }
-      if (defined && name !== undefined && (flags & W.SYM_BINDING_MASK) !== W.SYM_BINDING_LOCAL) out.push(name);
+      if (name !== undefined) out.push(name);
     }
   }
   return out;

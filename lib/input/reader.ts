@@ -153,6 +153,11 @@ export class Reader {
     return (this.buf as NodeBuffer).utf8Slice(at, at + n);
   }
 
+  /** Skips a name (what str() would read), making no string. */
+  skipStr(): void {
+    this.skip(this.uleb32());
+  }
+
   /** A name as raw latin1 (byte-preserving), used for keys. */
   rawStr(): string {
     const n = this.uleb32();
