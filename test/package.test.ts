@@ -4,7 +4,7 @@
 // through the API and through the installed `weld` command.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,10 @@ describe.skipIf(!hasPrebuild)(`the npm package (prebuild for ${platformDir})`, (
     expect(files.filter((f) => f.startsWith(`prebuilds/${platformDir}/`) && f.endsWith('.node')).length).toBeGreaterThan(0);
     expect(files).toContain('dist/index.js');
     expect(files).toContain('bin/weld.js');
+    // The command's bundle and its hash, but no code cache made by a local run.
+    expect(files).toContain('dist/bundle/cli.cjs');
+    expect(files).toContain('dist/bundle/meta.json');
+    expect(files.some((f) => f.endsWith('.v8cache'))).toBe(false);
     expect(files.some((f) => f.startsWith('test/') || f.startsWith('build/'))).toBe(false);
     // Nothing was built in the installed copy: the addon there is the prebuild.
     expect(existsSync(join(project, 'node_modules', 'weld', 'build'))).toBe(false);
@@ -78,6 +82,9 @@ describe.skipIf(!hasPrebuild)(`the npm package (prebuild for ${platformDir})`, (
     });
     const { instance } = await WebAssembly.instantiate(readFileSync(join(project, 'answer.wasm')));
     expect((instance.exports.answer as () => number)()).toBe(42);
+    // The installed command ran from its bundle, and left its code cache beside it.
+    const bundleDir = join(project, 'node_modules', 'weld', 'dist', 'bundle');
+    expect(readdirSync(bundleDir).some((f) => f.endsWith(`-${process.version}-${process.arch}.v8cache`))).toBe(true);
   }, 120_000);
 
   it('without a prebuild or a build it still links, with the TypeScript backend, and says why', () => {
