@@ -3,7 +3,7 @@
 // ignores --ld-path).
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +166,22 @@ describe('the bundled command', () => {
     const b = runEnv([...objs, '--no-entry', '--export=nope', '-o', 'x.wasm'], { WELD_NO_BUNDLE: '1' });
     expect([a.code, a.stderr]).toEqual([b.code, b.stderr]);
     expect(a.code).toBe(1);
+  });
+
+  it('a bundle older than dist/cli.js (tsc run alone) is not used', () => {
+    // A copy of the command and its modules, with a bundle that only says who it is.
+    const pkg = mkdtempSync(join(tmpdir(), 'weld-bundle-'));
+    cpSync(join(repoRoot, 'bin'), join(pkg, 'bin'), { recursive: true });
+    cpSync(join(repoRoot, 'dist'), join(pkg, 'dist'), { recursive: true, filter: (f) => !f.endsWith('.v8cache') });
+    writeFileSync(join(pkg, 'dist', 'bundle', 'cli.cjs'), "exports.main = () => { console.log('from the bundle'); return 0; };\n");
+    const version = () => spawnSync(process.execPath, [join(pkg, 'bin', 'weld.js'), '--version'], { encoding: 'utf8' }).stdout;
+    const cli = join(pkg, 'dist', 'cli.js');
+    const bundle = join(pkg, 'dist', 'bundle', 'cli.cjs');
+    utimesSync(cli, new Date(1_000_000_000_000), new Date(1_000_000_000_000));
+    utimesSync(bundle, new Date(1_000_000_001_000), new Date(1_000_000_001_000));
+    expect(version()).toBe('from the bundle\n');
+    utimesSync(cli, new Date(1_000_000_002_000), new Date(1_000_000_002_000));
+    expect(version()).toMatch(/^weld \d+\.\d+\.\d+ /);
   });
 
   it('a link leaves a code cache for this Node; a damaged one is rejected by V8 and written again', () => {
