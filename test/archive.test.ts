@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLink } from '../lib/link.js';
 import { LinkError, Linker } from '../lib/index.js';
+import { expectSameLink, linkBoth } from './support/expect.js';
 import { compileToFiles, runTool, sectionDiff, treeGet, wasmLd, type Tree } from './support/toolchain.js';
 
 let dir: string;
@@ -127,6 +128,14 @@ describe('symbol order across an archive', () => {
       const exports = WebAssembly.Module.exports(mod).map((e) => e.name);
       expect(exports).toEqual(expect.arrayContaining(['main_func', 'm1_func', 'm2_func', 'm3_func', 'm6_func']));
       expect(exports).not.toContain('weak_m5');
+    });
+
+  // weak_m5 is referenced weakly (main.o), then offered lazily: the lazy symbol keeps the weak
+  // reference's signature, and --wrap's __wrap_weak_m5 is imported (or reported) with it.
+  for (const extra of [['--allow-undefined'], []])
+    it(`--wrap of a weakly referenced lazy name ${extra.join(' ')}`, async () => {
+      const { lld, weld } = await linkBoth(['--no-entry', '--export-all', ...extra, '--wrap', 'weak_m5', 'main.o', 'liborder.a', '-o', 'out.wasm'], odir);
+      expectSameLink(weld, lld);
     });
 
   it('--verbose offers the members one by one, with a line each, and links the same bytes', () => {

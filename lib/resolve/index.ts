@@ -129,8 +129,9 @@ function wrapSymbols(ctx: Context, wrapped: Wrapped[]): void {
     map.set(w.sym, w.wrap);
     map.set(w.real, w.sym);
     // References to `sym` now reach `__wrap_sym`: an undefined one is called with sym's
-    // signature (wasm-ld's undefined stub or import for it has that type).
-    if (w.wrap.kind === UndefinedFunction && !w.wrap.sig && w.sym.isFunction()) w.wrap.sig = w.sym.sig;
+    // signature (wasm-ld's undefined stub or import for it has that type). A lazy `sym` that
+    // was weakly referenced first keeps that reference's signature.
+    if (w.wrap.kind === UndefinedFunction && !w.wrap.sig && (w.sym.isFunction() || w.sym.isLazy())) w.wrap.sig = w.sym.sig;
   }
   for (const file of ctx.objectFiles) {
     const syms = file.symbols;
