@@ -18,8 +18,11 @@ function loadBundle() {
   let source;
   let hash;
   try {
-    // A bundle older than the modules it was made from (`tsc` run alone) would run stale code.
-    if (fs.statSync(path.join(__dirname, '..', 'dist', 'cli.js')).mtimeMs > fs.statSync(file).mtimeMs) return null;
+    // In a checkout (sources in lib/), a bundle older than the modules it was made from (`tsc`
+    // run alone) would run stale code. An installed package's files were built together, and
+    // unpacking gives them arbitrary mtimes: no check there.
+    if (fs.existsSync(path.join(__dirname, '..', 'lib')) && fs.statSync(path.join(__dirname, '..', 'dist', 'cli.js')).mtimeMs > fs.statSync(file).mtimeMs)
+      return null;
     source = fs.readFileSync(file, 'utf8');
     hash = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')).hash;
   } catch {

@@ -138,6 +138,15 @@ describe('symbol order across an archive', () => {
       expectSameLink(weld, lld);
     });
 
+  // lld walks --export/--export-if-defined names in its StringSet's hash order, not in command
+  // line order: that order decides which members are extracted first, so the function order.
+  it('several --export names extract members in wasm-ld\'s order', async () => {
+    const args = ['--no-entry', '--export-if-defined=m1_unused', '--export-if-defined=weak_m5', '--export=m6_func', '--export=m4_func', 'liborder.a', '-o', 'out.wasm'];
+    const { lld, weld } = await linkBoth(args, odir);
+    expectSameLink(weld, lld);
+    expect(lld.code).toBe(0);
+  });
+
   it('--verbose offers the members one by one, with a line each, and links the same bytes', () => {
     const args = ['--no-entry', '--export-all', '--allow-undefined', '-u', 'm6_func', 'main.o', 'liborder.a', '-o', 'out.wasm'];
     const logs: string[] = [];

@@ -3,12 +3,12 @@
 // ignores --ld-path).
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { linkSync } from '../lib/index.js';
-import { compileToFiles, parseHashHashHashLine, repoRoot, runTool, runWasi, sysroot, TARGET, treePut, wasmLd, type Tree } from './support/toolchain.js';
+import { compileToFiles, parseHashHashHashLine, repoRoot, requireBuiltCommand, runTool, runWasi, sysroot, TARGET, treePut, wasmLd, type Tree } from './support/toolchain.js';
 
 const weld = join(repoRoot, 'bin', 'weld.js');
 let dir: string;
@@ -21,7 +21,7 @@ function run(args: string[], cwd = dir) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'weld-cli-'));
-  if (!existsSync(join(repoRoot, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build:ts` (npm test does)');
+  requireBuiltCommand();
   objs = await compileToFiles(
     {
       'main.c': '#include <stdio.h>\nint helper(int);\nint main(int argc, char **argv) { printf("argc=%d helper=%d\\n", argc, helper(20)); return 7; }\n',
@@ -168,10 +168,11 @@ describe('the bundled command', () => {
     expect(a.code).toBe(1);
   });
 
-  it('a bundle older than dist/cli.js (tsc run alone) is not used', () => {
+  it('in a checkout, a bundle older than dist/cli.js (tsc run alone) is not used', () => {
     // A copy of the command and its modules, with a bundle that only says who it is.
     const pkg = mkdtempSync(join(tmpdir(), 'weld-bundle-'));
     cpSync(join(repoRoot, 'bin'), join(pkg, 'bin'), { recursive: true });
+    mkdirSync(join(pkg, 'lib')); // a checkout: the staleness check applies
     cpSync(join(repoRoot, 'dist'), join(pkg, 'dist'), { recursive: true, filter: (f) => !f.endsWith('.v8cache') });
     writeFileSync(join(pkg, 'dist', 'bundle', 'cli.cjs'), "exports.main = () => { console.log('from the bundle'); return 0; };\n");
     const version = () => spawnSync(process.execPath, [join(pkg, 'bin', 'weld.js'), '--version'], { encoding: 'utf8' }).stdout;
@@ -182,6 +183,9 @@ describe('the bundled command', () => {
     expect(version()).toBe('from the bundle\n');
     utimesSync(cli, new Date(1_000_000_002_000), new Date(1_000_000_002_000));
     expect(version()).toMatch(/^weld \d+\.\d+\.\d+ /);
+    // An installed package (no lib/) has arbitrary mtimes from unpacking: its bundle is used.
+    rmSync(join(pkg, 'lib'), { recursive: true });
+    expect(version()).toBe('from the bundle\n');
   });
 
   it('a link leaves a code cache for this Node; a damaged one is rejected by V8 and written again', () => {

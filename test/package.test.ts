@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compile, repoRoot } from './support/toolchain.js';
+import { compile, repoRoot, requireBuiltCommand } from './support/toolchain.js';
 
 const platformDir = `${process.platform}-${process.arch}`;
 const hasPrebuild = existsSync(join(repoRoot, 'prebuilds', platformDir));
@@ -32,6 +32,7 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
 
 beforeAll(() => {
   if (!hasPrebuild) return;
+  requireBuiltCommand();
   work = mkdtempSync(join(tmpdir(), 'weld-package-'));
   // dist/ is built by `pretest`; --ignore-scripts skips `prepare` rebuilding it here.
   packed = JSON.parse(run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], repoRoot))[0];

@@ -8,6 +8,7 @@ import type { StubFile } from '../input/stub.js';
 import type { Context } from './context.js';
 import { demangleName } from './names.js';
 import { importInit } from './symtab.js';
+import { stringMapOrder } from '../util/stringmap.js';
 
 const NULL_SIG = { key: '\x60\x00\x00', params: [] as number[], results: [] as number[] };
 const I32_ARG_SIG = { key: '\x60\x01\x7f\x00', params: [W.TYPE_I32], results: [] as number[] };
@@ -170,7 +171,10 @@ export function resolve(ctx: Context, files: (ObjFile | LazyGroup)[], stubs: Stu
   ctx.diag.checkpoint();
 
   for (const name of cfg.undefined) handleUndefined(ctx, name, '<internal>');
-  for (const name of ctx.exportedSymbols) handleUndefined(ctx, name, '--export');
+  // lld keeps these names in an llvm::StringSet and walks it in its hash order: with several,
+  // that order decides which archive members are extracted first.
+  const exported = ctx.exportedSymbols.size > 1 ? stringMapOrder(ctx.exportedSymbols) : ctx.exportedSymbols;
+  for (const name of exported) handleUndefined(ctx, name, '--export');
 
   let entrySym: Symbol | undefined;
   if (cfg.entry) {

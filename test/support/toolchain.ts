@@ -1202,3 +1202,16 @@ export function splitLld(stderr: string): string[] {
   }
   return out;
 }
+
+/**
+ * Throws unless dist/ holds a build of the sources with its command bundle up to date: `tsc`
+ * alone leaves the bundle older than dist/cli.js, and bin/weld.js then (rightly) ignores it.
+ */
+export function requireBuiltCommand(): void {
+  const cli = path.join(repoRoot, 'dist', 'cli.js');
+  const bundle = path.join(repoRoot, 'dist', 'bundle', 'cli.cjs');
+  if (!fs.existsSync(cli)) throw new Error('dist/ is missing: run `npm run build:ts` (npm test does)');
+  if (!fs.existsSync(bundle) || fs.statSync(cli).mtimeMs > fs.statSync(bundle).mtimeMs)
+    throw new Error('dist/bundle/cli.cjs is missing or older than dist/cli.js: run `npm run build:ts` (npm test does)');
+}
+
