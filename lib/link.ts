@@ -350,17 +350,20 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   mark('inputs');
   diag.log(`backend: ${backend.name} (${backend.reason})`);
   const ctx = new Context(config, diag, backend, cache.symbolPool);
-  resolve(ctx, loader.files, loader.stubs);
-  mark('resolve');
-  if (config.whyExtract === '-') {
-    for (const line of ctx.whyExtractText.replace(/\n$/, '').split('\n')) diag.message(line);
-  } else if (config.whyExtract) {
+  // Written when resolution gets there, as lld does: stdout lines and errors after it come after.
+  ctx.onWhyExtract = (text) => {
+    if (config.whyExtract === '-') {
+      for (const line of text.replace(/\n$/, '').split('\n')) diag.message(line);
+      return;
+    }
     try {
-      writeAtomic(isAbsolute(config.whyExtract) ? config.whyExtract : join(req.cwd, config.whyExtract), new TextEncoder().encode(ctx.whyExtractText), 0o644);
+      writeAtomic(isAbsolute(config.whyExtract) ? config.whyExtract : join(req.cwd, config.whyExtract), new TextEncoder().encode(text), 0o644);
     } catch (e) {
       diag.error(`cannot open --why-extract= file ${config.whyExtract}: ${errnoMessage(e)}`);
     }
-  }
+  };
+  resolve(ctx, loader.files, loader.stubs);
+  mark('resolve');
   markLive(ctx);
   ctx.sym.indirectFunctionTable = ctx.symtab.resolveIndirectFunctionTable(false);
   diag.checkpoint();

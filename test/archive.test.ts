@@ -106,6 +106,8 @@ describe('symbol order across an archive', () => {
         // Offered after the extractions above made their symbols, pulled only by -u: its symbol
         // comes after theirs.
         'm6.c': 'int m6_func(void) { return 6; }\n',
+        // Not in the archive: a weak function nobody defines (an undefined_weak stub).
+        'wk.c': 'int nowhere(void) __attribute__((weak));\nint wk(void) { return nowhere ? nowhere() : 0; }\n',
       },
       ['-O2'],
     );
@@ -145,6 +147,18 @@ describe('symbol order across an archive', () => {
     const { lld, weld } = await linkBoth(args, odir);
     expectSameLink(weld, lld);
     expect(lld.code).toBe(0);
+  });
+
+  // lld writes --why-extract right after resolution's extractions, before the weak undefined
+  // stubs exist: a -y line about the stub comes after the table.
+  it('--why-extract=- comes where wasm-ld prints it among -y lines', async () => {
+    const args = ['--no-entry', '--export=wk', '--why-extract=-', '-y', 'nowhere', '-u', 'm4_func', 'wk.o', 'liborder.a', '-o', 'out.wasm'];
+    const ref = await wasmLd(args, { cwd: odir });
+    const w = runLink({ argv: args, cwd: odir });
+    expect(ref.code).toBe(0);
+    expect(ref.stdout).toContain('undefined_weak:nowhere');
+    expect(w.stdout.join('\n') + '\n').toBe(ref.stdout);
+    expect(sectionDiff(w.bytes, ref.bytes!)).toEqual([]);
   });
 
   it('--verbose offers the members one by one, with a line each, and links the same bytes', () => {

@@ -58,6 +58,8 @@ export class Context {
   readonly requiredExports: string[] = [];
   readonly whyExtract: [string, string, string][] = [];
   whyExtractText = '';
+  /** Receives the --why-extract text once resolution has made it (stdout or its file). */
+  onWhyExtract: ((text: string) => void) | null = null;
   legacyFunctionTable = false;
   emitBssSegments = false;
   readonly sym: WellKnown = {

@@ -201,7 +201,10 @@ export function resolve(ctx: Context, files: (ObjFile | LazyGroup)[], stubs: Stu
     markStubDependenciesUsed(ctx, stubs);
     processStubLibraries(ctx, stubs);
   }
-  if (cfg.whyExtract) writeWhyExtractRecords(ctx);
+  if (cfg.whyExtract) {
+    writeWhyExtractRecords(ctx);
+    ctx.onWhyExtract?.(ctx.whyExtractText);
+  }
 
   createOptionalSymbols(ctx);
   ctx.symtab.handleSymbolVariants();
