@@ -813,10 +813,17 @@ export class Writer {
       const fn = syntheticFunctions[fnIndex];
       this.addFunction(fn);
     }
-    for (const file of ctx.objectFiles) for (const fn of file.functions) this.addFunction(fn);
+    const files = ctx.objectFiles;
+    for (let f = 0; f < files.length; f++) {
+      const functions = files[f].functions;
+      for (let k = 0; k < functions.length; k++) this.addFunction(functions[k]);
+    }
 
-    for (const g of ctx.syntheticGlobals) if (g.live) this.inputGlobals.push(g);
-    for (const file of ctx.objectFiles) for (const g of file.globals) if (g.live) this.inputGlobals.push(g);
+    for (let k = 0; k < ctx.syntheticGlobals.length; k++) if (ctx.syntheticGlobals[k].live) this.inputGlobals.push(ctx.syntheticGlobals[k]);
+    for (let f = 0; f < files.length; f++) {
+      const globals = files[f].globals;
+      for (let k = 0; k < globals.length; k++) if (globals[k].live) this.inputGlobals.push(globals[k]);
+    }
 
     for (const file of ctx.objectFiles)
       for (const t of file.tags)
@@ -844,7 +851,10 @@ export class Writer {
       }
       this.inputTables.push(t);
     };
-    for (const file of ctx.objectFiles) for (const t of file.tables) addTable(t);
+    for (let f = 0; f < files.length; f++) {
+      const tables = files[f].tables;
+      for (let k = 0; k < tables.length; k++) addTable(tables[k]);
+    }
     for (let tIndex = 0, syntheticTables = ctx.syntheticTables; tIndex < syntheticTables.length; tIndex++) {
       const t = syntheticTables[tIndex];
       addTable(t);

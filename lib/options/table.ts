@@ -199,6 +199,18 @@ export function renderArg(a: ParsedArg): string {
 const candidates: { spelling: string; spec: OptSpec }[] = [];
 for (const spec of specs) for (const p of spec.prefixes) candidates.push({ spelling: p + spec.name, spec });
 candidates.sort((a, b) => b.spelling.length - a.spelling.length);
+/**
+ * The candidates by their first three characters (shorter spellings by themselves), each list
+ * still longest first: an argument is tried against the few spellings it can start with, not
+ * against all of them (a link's argv went through the whole table once per option).
+ */
+const byPrefix = new Map<string, { spelling: string; spec: OptSpec }[]>();
+for (const c of candidates) {
+  const k = c.spelling.slice(0, 3);
+  let list = byPrefix.get(k);
+  if (!list) byPrefix.set(k, (list = []));
+  list.push(c);
+}
 
 export interface ParsedArg {
   id: string;
@@ -217,7 +229,19 @@ export type ParseResult =
 export function parseOne(argv: readonly string[], i: number): ParseResult {
   const s = argv[i];
   if (s.length < 2 || s[0] !== '-') return { ok: true, arg: { id: 'INPUT', spelling: '', values: [s], index: i }, next: i + 1 };
-  for (const { spelling, spec } of candidates) {
+  // Longer spellings first: those sharing the argument's first three characters, then two, one.
+  for (let n = Math.min(3, s.length); n >= 1; n--) {
+    const r = tryCandidates(byPrefix.get(s.slice(0, n)), argv, i);
+    if (r) return r;
+  }
+  return { ok: false, kind: 'unknown', text: s, next: i + 1 };
+}
+
+function tryCandidates(list: { spelling: string; spec: OptSpec }[] | undefined, argv: readonly string[], i: number): ParseResult | null {
+  if (!list) return null;
+  const s = argv[i];
+  for (let c = 0; c < list.length; c++) {
+    const { spelling, spec } = list[c];
     if (!s.startsWith(spelling)) continue;
     const exact = s.length === spelling.length;
     switch (spec.kind) {
@@ -240,7 +264,7 @@ export function parseOne(argv: readonly string[], i: number): ParseResult {
         return { ok: true, arg: { id: spec.id, spelling, values: [s.slice(spelling.length)], index: i }, next: i + 1 };
     }
   }
-  return { ok: false, kind: 'unknown', text: s, next: i + 1 };
+  return null;
 }
 
 /** The --help text, in wasm-ld's layout. */
