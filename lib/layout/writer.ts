@@ -558,19 +558,14 @@ export class Writer {
   private scanRelocations(): void {
     for (let fileIndex = 0, objectFiles = this.ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
       const file = objectFiles[fileIndex];
-      for (let ci = 0, functions = file.functions; ci < functions.length; ci++) {
-        const c = functions[ci];
-        this.scanChunk(c);
-      }
-      for (let ci = 0, segments = file.segments; ci < segments.length; ci++) {
-        const c = segments[ci];
-        this.scanChunk(c);
-      }
-      for (let ci = 0, customSections = file.customSections; ci < customSections.length; ci++) {
-        const c = customSections[ci];
-        this.scanChunk(c);
-      }
+      this.scanChunks(file.functions);
+      this.scanChunks(file.segments);
+      this.scanChunks(file.customSections);
     }
+  }
+
+  private scanChunks(chunks: InputChunk[]): void {
+    for (let i = 0; i < chunks.length; i++) this.scanChunk(chunks[i]);
   }
 
   private finalizeIndirectFunctionTable(): void {
@@ -643,13 +638,12 @@ export class Writer {
    */
   private createApplyDataRelocationsFunction(): void {
     const ctx = this.ctx;
-    // Outside PIC only relocations against GOT entries generate code: without any, none does
-    // (and a large static link need not walk every data relocation to find that out).
-    if (!ctx.config.isPic && this.gotSymbols.length === 0 && this.internalGotSymbols.length === 0) return;
+    const chunks = this.dataChunksForRelocationCode();
+    if (chunks.length === 0) return;
     const w = scratchWriter();
     w.uleb(0);
     let generated = false;
-    for (const c of this.dataChunksForRelocationCode()) {
+    for (const c of chunks) {
       if (ctx.config.sharedMemory && c.outputSeg!.isTLS) continue;
       if (this.generateRelocationCode(w, c)) generated = true;
     }
@@ -670,6 +664,8 @@ export class Writer {
     const all = () => this.segments.flatMap((seg) => seg.inputSegments);
     if (this.ctx.config.isPic) return all();
     const got = [...this.gotSymbols, ...this.internalGotSymbols];
+    // Without a GOT entry no data relocation makes code.
+    if (got.length === 0) return [];
     if (got.length > 8) return all();
     const out: InputChunk[] = [];
     for (const file of this.ctx.objectFiles) {
