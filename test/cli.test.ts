@@ -204,5 +204,17 @@ describe('the bundled command', () => {
     expect(Buffer.compare(readFileSync(join(dir, 'c.wasm')), good)).toBe(0);
     expect(readFileSync(mine, 'utf8')).not.toBe('not a code cache');
   });
+
+  it('a cold link makes V8 migrate no objects (an integer field turned boxed double slows every access)', async () => {
+    // One heap number stored in a field that held small integers deprecates the class's shape:
+    // V8 then migrates each existing chunk and symbol on its next access, which was most of a
+    // cold command's layout time. `2 ** n` in unoptimized code is such a heap number.
+    const root = await sysroot();
+    const args = [`${root}/lib/${TARGET}/crt1-command.o`, ...objs, `-L${root}/lib/${TARGET}`, '-lc', '-o', 'm.wasm'];
+    const r = spawnSync(process.execPath, ['--trace-migration', weld, ...args], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const migrations = r.stdout.split('\n').filter((l) => l.startsWith('[migrating]'));
+    expect(migrations).toEqual([]);
+  });
 });
 

@@ -4,7 +4,7 @@
 // descending, each placed after the previous unless it is a suffix of it. Works on byte ranges:
 // no string per piece.
 
-import { alignTo } from '../resolve/model.js';
+import { alignTo, pow2 } from '../resolve/model.js';
 
 export interface MergedStrings {
   /** The merged table. */
@@ -117,7 +117,7 @@ export function mergeStringsTs(buffers: Uint8Array[], ranges: Uint32Array, align
 
   // Place: each string after the previous one, unless it is a suffix of the previously placed
   // string and lands on the alignment.
-  const align = 2 ** alignLog2;
+  const align = pow2(alignLog2);
   const off = new Float64Array(n);
   const placed = new Int32Array(n);
   let nplaced = 0;

@@ -3,7 +3,7 @@
 
 import * as W from '../input/wasm.js';
 import type { Context } from '../resolve/context.js';
-import { alignTo, type OutputSegment } from '../resolve/model.js';
+import { alignTo, pow2, type OutputSegment } from '../resolve/model.js';
 
 const STACK_ALIGN = 16;
 const HEAP_ALIGN = 16;
@@ -65,7 +65,7 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
   let memAlign = 0;
   for (const seg of segments) {
     memAlign = Math.max(memAlign, seg.alignment);
-    ptr = alignTo(ptr, 2 ** seg.alignment);
+    ptr = alignTo(ptr, pow2(seg.alignment));
     seg.startVA = ptr;
     diag.log(`mem: ${seg.name.padEnd(15)} offset=${String(ptr).padEnd(8)} size=${String(seg.size).padEnd(8)} align=${seg.alignment}`);
     if (seg.isTLS && !cfg.relocatable) {
@@ -73,7 +73,7 @@ export function layoutMemory(ctx: Context, segments: OutputSegment[]): MemoryLay
       // it, __wasm_init_memory and __wasm_init_tls set it at run time.
       if (!cfg.sharedMemory) setGlobalPtr(ctx, s.tlsBase, ptr);
       setGlobalPtr(ctx, s.tlsSize, seg.size);
-      setGlobalPtr(ctx, s.tlsAlign, 2 ** seg.alignment);
+      setGlobalPtr(ctx, s.tlsAlign, pow2(seg.alignment));
     }
     ptr += seg.size;
   }

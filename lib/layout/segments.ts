@@ -4,7 +4,7 @@
 import { InputError } from '../diag.js';
 import type { Context } from '../resolve/context.js';
 import type { MergeStrings } from '../backend/index.js';
-import { CHUNK_MERGED, InputChunk, OutputSegment, alignTo } from '../resolve/model.js';
+import { CHUNK_MERGED, InputChunk, OutputSegment, alignTo, pow2 } from '../resolve/model.js';
 import { SEGMENT_IS_PASSIVE } from '../input/wasm.js';
 
 function outputSegmentName(ctx: Context, seg: InputChunk): string {
@@ -80,7 +80,7 @@ function finalizeInputSegments(out: OutputSegment, merge: MergeStrings): void {
   out.inputSegments = next;
   out.size = 0;
   for (const seg of next) {
-    out.size = alignTo(out.size, 2 ** seg.alignment);
+    out.size = alignTo(out.size, pow2(seg.alignment));
     seg.outputSegmentOffset = out.size;
     out.size += seg.size;
   }

@@ -23,6 +23,7 @@ import {
   Symbol,
   UndefinedFunction,
   alignTo,
+  pow2,
   fileName,
 } from '../resolve/model.js';
 import { demangleName } from '../resolve/names.js';
@@ -1318,7 +1319,7 @@ export class Writer {
     const prefix = scratchWriter().str(name).finish();
     let payload = 0;
     for (const c of list) {
-      payload = alignTo(payload, 2 ** c.alignment);
+      payload = alignTo(payload, pow2(c.alignment));
       c.outSecOff = payload;
       payload += c.size;
     }
