@@ -49,6 +49,10 @@ function loadBundle() {
     try {
       fs.writeFileSync(tmp, script.createCachedData());
       fs.renameSync(tmp, cacheFile);
+      // Caches of earlier bundles for this Node (each build in a checkout makes one) are dead.
+      const mine = path.basename(cacheFile);
+      const suffix = `-${process.version}-${process.arch}.v8cache`;
+      for (const f of fs.readdirSync(dir)) if (f !== mine && f.startsWith('cli-') && f.endsWith(suffix)) fs.rmSync(path.join(dir, f), { force: true });
     } catch {
       try {
         fs.unlinkSync(tmp);

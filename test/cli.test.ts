@@ -198,11 +198,20 @@ describe('the bundled command', () => {
     expect(existsSync(mine)).toBe(true);
     const good = readFileSync(join(dir, 'c.wasm'));
     writeFileSync(mine, 'not a code cache');
+    // An earlier bundle's cache for this Node is removed when a cache is written; another
+    // Node's stays (it may share the package).
+    const stale = join(bundleDir, `cli-0000-${process.version}-${process.arch}.v8cache`);
+    const otherNode = join(bundleDir, `cli-${hash}-v0.0.1-${process.arch}.v8cache`);
+    writeFileSync(stale, 'old');
+    writeFileSync(otherNode, 'other');
     const r = runEnv(args, {});
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(Buffer.compare(readFileSync(join(dir, 'c.wasm')), good)).toBe(0);
     expect(readFileSync(mine, 'utf8')).not.toBe('not a code cache');
+    expect(existsSync(stale)).toBe(false);
+    expect(readFileSync(otherNode, 'utf8')).toBe('other');
+    rmSync(otherNode);
   });
 
   it('a cold link makes V8 migrate no objects (an integer field turned boxed double slows every access)', async () => {
