@@ -1,6 +1,6 @@
 // One link, end to end: argv -> options -> inputs -> symbols -> GC -> layout -> plan -> bytes.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, sep } from 'node:path';
 import { Diagnostics, InputError, LinkError, StopLink, type Diagnostic } from './diag.js';
 import { checkOptions, parseOptions, type LinkOptions } from './options/index.js';
@@ -66,7 +66,8 @@ export const nodeFs: FileSystem = {
   },
   exists(path) {
     try {
-      return existsSync(path) && statSync(path).isFile();
+      // One stat: existsSync first was a second system call per library candidate and link.
+      return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
     } catch {
       return false;
     }
