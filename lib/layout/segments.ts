@@ -29,6 +29,8 @@ function order(name: string): number {
 export function createOutputSegments(ctx: Context): OutputSegment[] {
   const segments: OutputSegment[] = [];
   const byName = new Map<string, OutputSegment>();
+  // Output segments with string inputs to merge; the others are laid out already.
+  const withMerge = new Set<OutputSegment>();
   for (const file of ctx.objectFiles) {
     for (let segIndex = 0, inputs = file.segments; segIndex < inputs.length; segIndex++) {
       const seg = inputs[segIndex];
@@ -45,12 +47,13 @@ export function createOutputSegments(ctx: Context): OutputSegment[] {
         segments.push(s);
       }
       s.addInputSegment(seg);
+      if (seg.isMerge) withMerge.add(s);
     }
   }
   // A stable sort: JS Array.prototype.sort is stable.
   segments.sort((a, b) => order(a.name) - order(b.name));
   for (let i = 0; i < segments.length; i++) segments[i].index = i;
-  for (const seg of segments) finalizeInputSegments(seg, ctx.backend.mergeStrings);
+  for (const seg of segments) if (withMerge.has(seg)) finalizeInputSegments(seg, ctx.backend.mergeStrings);
   return segments;
 }
 
@@ -101,10 +104,9 @@ export function finalizeMerged(m: InputChunk, merge: MergeStrings): void {
   const chunks = m.merged!;
   // The table depends only on which chunks (of which cached inputs) are merged, in which order:
   // a Linker re-linking the same inputs reuses it.
-  const memoKey = chunks.map((c) => c.srcStart).join(',') + `|${m.alignment}`;
   const memoBuf = chunks[0].file ? chunks[0].file.data.buf : null;
-  const memoHit = memoBuf ? mergeMemo.get(memoBuf)?.get(memoKey) : undefined;
-  if (memoHit && memoHit.bufs.length === chunks.length && memoHit.bufs.every((b, i) => b === chunks[i].file?.data.buf)) {
+  const memoHit = memoBuf ? findMergeMemo(mergeMemo.get(memoBuf), chunks, m.alignment) : undefined;
+  if (memoHit) {
     m.body = memoHit.body;
     m.size = memoHit.body.length;
     for (let i = 0; i < chunks.length; i++) {
@@ -149,18 +151,43 @@ export function finalizeMerged(m: InputChunk, merge: MergeStrings): void {
   }
   if (memoBuf && chunks.every((c) => c.file)) {
     let perBuf = mergeMemo.get(memoBuf);
-    if (!perBuf) mergeMemo.set(memoBuf, (perBuf = new Map()));
+    if (!perBuf) mergeMemo.set(memoBuf, (perBuf = []));
     // A few tables per first buffer: a repeated link needs its data segments' and its
     // .debug_str's, which may start in the same input.
-    if (perBuf.size >= 4) perBuf.delete(perBuf.keys().next().value!);
-    perBuf.set(memoKey, { bufs: chunks.map((c) => c.file!.data.buf), body: r.body, pieceIn: chunks.map((c) => c.pieceIn!), pieceOut: chunks.map((c) => c.pieceOut!) });
+    if (perBuf.length >= 4) perBuf.shift();
+    perBuf.push({
+      alignment: m.alignment,
+      bufs: chunks.map((c) => c.file!.data.buf),
+      starts: chunks.map((c) => c.srcStart),
+      body: r.body,
+      pieceIn: chunks.map((c) => c.pieceIn!),
+      pieceOut: chunks.map((c) => c.pieceOut!),
+    });
   }
 }
 
 interface MergeMemo {
+  alignment: number;
+  /** Each merged chunk's input buffer and offset in it: what identifies the table. */
   bufs: Uint8Array[];
+  starts: number[];
   body: Uint8Array;
   pieceIn: Uint32Array[];
   pieceOut: Float64Array[];
 }
-const mergeMemo = new WeakMap<Uint8Array, Map<string, MergeMemo>>();
+const mergeMemo = new WeakMap<Uint8Array, MergeMemo[]>();
+
+/** The memo of this very list of chunks, compared in place (a key string cost a large link 0.3 ms). */
+function findMergeMemo(list: MergeMemo[] | undefined, chunks: InputChunk[], alignment: number): MergeMemo | undefined {
+  if (!list) return undefined;
+  search: for (let k = list.length - 1; k >= 0; k--) {
+    const memo = list[k];
+    if (memo.alignment !== alignment || memo.bufs.length !== chunks.length) continue;
+    for (let i = 0; i < chunks.length; i++) {
+      const c = chunks[i];
+      if (c.srcStart !== memo.starts[i] || c.file?.data.buf !== memo.bufs[i]) continue search;
+    }
+    return memo;
+  }
+  return undefined;
+}

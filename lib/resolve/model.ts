@@ -516,6 +516,8 @@ export function fileName(f: ObjFile | null): string {
 }
 
 export function alignTo(v: number, align: number): number {
+  // Integer arithmetic for the usual case (a power of two, offsets below 1 GiB): no division.
+  if (v >= 0 && v <= 0x3fffffff && align <= 0x40000000 && (align & (align - 1)) === 0) return (v + align - 1) & -align;
   return Math.ceil(v / align) * align;
 }
 
