@@ -31,43 +31,45 @@ export const NO_INDEX = -1;
 
 /** A function body, data segment or custom section from an input (or synthesized). */
 export class InputChunk {
+  // Declaration order is the objects' field order: what every per-link pass reads (marking,
+  // segment layout, relocation scan, plan) comes first, to share the first cache lines.
   kind: number;
-  file: ObjFile | null;
-  name: string;
-  debugName = '';
-  /** Index of the function/segment/custom section in its file. */
-  indexInFile = -1;
-  comdat = -1;
-  alignment = 0;
-  flags = 0;
   live: boolean;
-  discarded = false;
-  /** Absolute offset of the chunk's bytes in its file buffer. */
-  srcStart = 0;
-  size = 0;
-  /** Offset of the chunk inside its input section's contents (relocation offsets are relative to those). */
-  inputSectionOffset = 0;
+  file: ObjFile | null;
   relocStart = 0;
   relocEnd = 0;
-  /** Bytes of a synthesized chunk (synthetic functions, merged strings). */
-  body: Uint8Array | null = null;
-  // Functions
-  sig: FuncType | null = null;
-  codeOffset = 0;
-  exportName: string | undefined = undefined;
-  functionIndex = NO_INDEX;
-  tableIndex = NO_INDEX;
+  flags = 0;
+  alignment = 0;
+  size = 0;
   // Segments
   outputSeg: OutputSegment | null = null;
   outputSegmentOffset = 0;
-  // Offset inside the output section (code: from the section contents; custom: after the name).
-  outSecOff = 0;
-  // Custom sections
-  tombstone = 0;
   // Mergeable (string) chunks: piece starts in input, and where they went in the merged chunk.
   pieceIn: Uint32Array | null = null;
-  pieceOut: Float64Array | null = null;
   parent: InputChunk | null = null;
+  comdat = -1;
+  discarded = false;
+  /** Absolute offset of the chunk's bytes in its file buffer. */
+  srcStart = 0;
+  // Offset inside the output section (code: from the section contents; custom: after the name).
+  outSecOff = 0;
+  /** Offset of the chunk inside its input section's contents (relocation offsets are relative to those). */
+  inputSectionOffset = 0;
+  /** Bytes of a synthesized chunk (synthetic functions, merged strings). */
+  body: Uint8Array | null = null;
+  // Custom sections
+  tombstone = 0;
+  name: string;
+  // Functions
+  sig: FuncType | null = null;
+  functionIndex = NO_INDEX;
+  tableIndex = NO_INDEX;
+  codeOffset = 0;
+  exportName: string | undefined = undefined;
+  debugName = '';
+  /** Index of the function/segment/custom section in its file. */
+  indexInFile = -1;
+  pieceOut: Float64Array | null = null;
   /** For CHUNK_MERGED: the chunks merged into it. */
   merged: InputChunk[] | null = null;
 
