@@ -189,30 +189,32 @@ export class InputElement {
 }
 
 export class Symbol {
-  name: string;
+  // Declaration order is the objects' field order: what marking, the relocation scan and the
+  // plan read for every relocation comes first.
   kind: number;
+  chunk: InputChunk | null = null;
   flags: number;
   file: ObjFile | null;
+  referenced = false;
+  isStub = false;
+  /** Data: offset inside the segment, or the absolute address for segment-less symbols. */
+  value = 0;
+  element: InputElement | null = null;
+  name: string;
+  sig: FuncType | null = null;
   // Shared bits preserved across replacement (lld replaceSymbol).
   isUsedInRegularObj = false;
   forceExport = false;
   forceImport = false;
   canInline = true;
   traced = false;
-  referenced = false;
   // Kind-specific.
-  sig: FuncType | null = null;
-  chunk: InputChunk | null = null;
-  element: InputElement | null = null;
-  /** Data: offset inside the segment, or the absolute address for segment-less symbols. */
-  value = 0;
   size = 0;
   globalType: GlobalType | null = null;
   tableType: TableType | null = null;
   importName: string | undefined = undefined;
   importModule: string | undefined = undefined;
   isCalledDirectly = false;
-  isStub = false;
   requiresGOT = false;
   stubFunction: Symbol | null = null;
   // Indices for undefined (imported) symbols; defined ones keep theirs on the chunk/element.
