@@ -670,16 +670,7 @@ export class Writer {
     if (got.length > 8) return all();
     const out: InputChunk[] = [];
     for (const file of this.ctx.objectFiles) {
-      const syms = file.symbols;
-      let names = false;
-      // Identity checks only: no symbol object is read.
-      search: for (let i = 0; i < syms.length; i++)
-        for (let g = 0; g < got.length; g++)
-          if (syms[i] === got[g]) {
-            names = true;
-            break search;
-          }
-      if (!names) continue;
+      if (!holdsAny(file.symbols, got)) continue;
       // A merged string piece has no relocations; its parent (no file) makes no code.
       for (const c of file.segments) if (c.live && c.parent === null && c.relocEnd > c.relocStart) out.push(c);
     }
@@ -1677,3 +1668,15 @@ export class Writer {
   }
 }
 
+/**
+ * Whether `syms` holds one of `got`: identity checks only, no symbol object is read. Its own
+ * function: as a loop inside dataChunksForRelocationCode it was compiled on stack (OSR) before the
+ * code after it had run, and that code deoptimized in every link.
+ */
+function holdsAny(syms: (Symbol | null)[], got: Symbol[]): boolean {
+  for (let i = 0; i < syms.length; i++) {
+    const s = syms[i];
+    for (let g = 0; g < got.length; g++) if (s === got[g]) return true;
+  }
+  return false;
+}
