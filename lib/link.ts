@@ -22,7 +22,7 @@ import type { WritePlan } from './plan/types.js';
 import { BackendError, backendName, nativeBackend, selectBackend, tsBackend, type Backend, type MergedStrings, type MergeStrings } from './backend/index.js';
 import { dumpPlan } from './plan/dump.js';
 import { PlanError } from './backend/ts.js';
-import { writeAtomic } from './output/index.js';
+import { OpenError, writeAtomic } from './output/index.js';
 import { WELD_VERSION, LLD_COMPAT } from './version.js';
 import { LinkCache, linkDigest } from './output/linkcache.js';
 
@@ -84,6 +84,7 @@ export const nodeFs: FileSystem = {
 
 /** Node's errors as LLVM's error_code messages ("No such file or directory"). */
 export function errnoMessage(e: unknown): string {
+  if (e instanceof OpenError) return errnoMessage(e.cause);
   const code = (e as NodeJS.ErrnoException)?.code;
   switch (code) {
     case 'ENOENT':
@@ -391,7 +392,7 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
       try {
         writeAtomic(isAbsolute(config.mapFile) ? config.mapFile : join(req.cwd, config.mapFile), new TextEncoder().encode(text), 0o644);
       } catch (e) {
-        diag.error(`cannot open ${config.mapFile}: ${errnoMessage(e)}`);
+        diag.error(`cannot open map file ${config.mapFile}: ${errnoMessage(e)}`);
       }
     }
     diag.checkpoint();
@@ -415,6 +416,9 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
       try {
         writeAtomic(outPath, bytes);
       } catch (e) {
+        // lld checks that it can create the output before the link; the check here (a stat)
+        // cannot see every reason, so a temporary file that cannot be made gets lld's message.
+        if (e instanceof OpenError) diag.fatal(`cannot open output file ${config.output}: ${errnoMessage(e.cause)}`);
         diag.fatal(`failed to write output '${config.output}': ${errnoMessage(e)}`);
       }
     }

@@ -65,6 +65,17 @@ function sections(b: Uint8Array): Sec[] {
   return out;
 }
 
+/** A one-member GNU archive written by hand (llvm-ar refuses damaged members), `name` as stored. */
+function handArchive(name: string, member: Uint8Array): Uint8Array {
+  const header = new TextEncoder().encode(name.padEnd(16) + '0'.padEnd(12) + '0'.padEnd(6) + '0'.padEnd(6) + '644'.padEnd(8) + String(member.length).padEnd(10) + '`\n');
+  const ar = new Uint8Array(8 + header.length + member.length + (member.length & 1));
+  ar.set(new TextEncoder().encode('!<arch>\n'));
+  ar.set(header, 8);
+  ar.set(member, 8 + header.length);
+  if (member.length & 1) ar[ar.length - 1] = 0x0a;
+  return ar;
+}
+
 function link(files: Record<string, Uint8Array>, extra: string[] = []) {
   for (const [n, b] of Object.entries(files)) writeFileSync(join(dir, n), b);
   return runLink({ argv: [...Object.keys(files), '--no-entry', '--export-all', '--allow-undefined', ...extra], cwd: dir, requireOutput: false });
@@ -169,18 +180,7 @@ describe('damaged objects give located errors', () => {
 
   it('a damaged archive member is named', () => {
     // A hand-written archive: llvm-ar refuses to index a damaged member.
-    const member = obj.slice(0, obj.length - 40);
-    const hdr = (name: string, size: number) =>
-      new TextEncoder().encode(`${name}/`.padEnd(16) + '0'.padEnd(12) + '0'.padEnd(6) + '0'.padEnd(6) + '644'.padEnd(8) + String(size).padEnd(10) + '`\n');
-    const parts = [new TextEncoder().encode('!<arch>\n'), hdr('m.o', member.length), member];
-    if (member.length & 1) parts.push(new Uint8Array([0x0a]));
-    const ar = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-    let at = 0;
-    for (const x of parts) {
-      ar.set(x, at);
-      at += x.length;
-    }
-    writeFileSync(join(dir, 'libbad.a'), ar);
+    writeFileSync(join(dir, 'libbad.a'), handArchive('m.o/', obj.slice(0, obj.length - 40)));
     let err: LinkError | undefined;
     try {
       runLink({ argv: ['--no-entry', '--whole-archive', 'libbad.a'], cwd: dir, requireOutput: false });
@@ -193,9 +193,74 @@ describe('damaged objects give located errors', () => {
     expect(err!.message).toContain('libbad.a(m.o)');
   });
 
+  it('an archive member named "/" and more than digits is refused, as LLVM does', () => {
+    writeFileSync(join(dir, 'libslash.a'), handArchive('/abc', obj));
+    let err: unknown;
+    try {
+      runLink({ argv: ['--no-entry', '--whole-archive', 'libslash.a'], cwd: dir, requireOutput: false });
+    } catch (x) {
+      err = x;
+    }
+    expect(err).toBeInstanceOf(LinkError);
+    expect((err as LinkError).message).toBe("libslash.a: failed to parse archive: long name offset characters after the '/' are not all decimal numbers: 'abc' (at offset 8)");
+  });
+
   it('LLVM bitcode is refused with a clear message', () => {
     const bc = new Uint8Array([0x42, 0x43, 0xc0, 0xde, 0x35, 0x14, 0, 0, 5, 0, 0, 0]);
     expect(expectLinkError({ 'b.bc': bc }).message).toContain('b.bc: LTO/bitcode is not supported');
+  });
+
+  /** `b` with `extra` appended to section `sec`'s contents (its size re-encoded). */
+  function growSection(b: Uint8Array, sec: Sec, extra: number[]): Uint8Array {
+    const [size, q] = leb(b, sec.start + 1);
+    const n = size + extra.length;
+    const lebBytes: number[] = [];
+    for (let v = n; ; ) {
+      const byte = v & 0x7f;
+      v = Math.floor(v / 128);
+      if (v === 0) {
+        lebBytes.push(byte);
+        break;
+      }
+      lebBytes.push(byte | 0x80);
+    }
+    return new Uint8Array([...b.subarray(0, sec.start + 1), ...lebBytes, ...b.subarray(q, sec.end), ...extra, ...b.subarray(sec.end)]);
+  }
+
+  it('bytes after the last function body or data segment are refused, as LLVM does', () => {
+    const code = sections(obj).find((x) => x.id === 10)!;
+    let e = expectLinkError({ 'a.o': growSection(obj, code, [0x0b]) });
+    expect(e.message).toMatch(/^a\.o: CODE section at offset \d+: code section ended prematurely$/);
+    const data = sections(obj).find((x) => x.id === 11)!;
+    e = expectLinkError({ 'a.o': growSection(obj, data, [0x00]) });
+    expect(e.message).toMatch(/^a\.o: DATA section at offset \d+: data section ended prematurely$/);
+  });
+
+  it("a function's local declarations must fit in its body", () => {
+    const b = obj.slice();
+    const code = sections(b).find((x) => x.id === 10)!;
+    const [size, body] = leb(b, leb(b, code.content)[1]); // the first body, past the function count
+    expect(size).toBeLessThan(200);
+    expect(b[body]).toBeLessThan(0x80); // a one-byte declaration count
+    b[body] = 0x7f; // 127 declarations of at least 2 bytes each: past the body's end
+    const e = expectLinkError({ 'a.o': b });
+    expect(e.message).toMatch(/^a\.o: CODE section at offset \d+: Function extends beyond buffer$/);
+  });
+
+  it('an unknown linking sub-section is skipped, as LLVM does', () => {
+    const linking = sections(obj).find((x) => x.name === 'linking')!;
+    const b = growSection(obj, linking, [100, 2, 0xab, 0xcd]);
+    expect(link({ 'u.o': b }).bytes).toEqual(link({ 'u.o': obj }).bytes);
+  });
+
+  it('an unknown target feature policy prefix is refused when the object is read, naming it', () => {
+    const b = obj.slice();
+    const tf = sections(b).find((x) => x.name === 'target_features')!;
+    const first = leb(b, tf.content)[1];
+    expect(b[first]).toBe(0x2b);
+    b[first] = 0x2a; // '*'
+    const e = expectLinkError({ 'f.o': b });
+    expect(e.message).toBe(`f.o: target_features section at offset ${first}: unknown feature policy prefix`);
   });
 
   it('random mutations never escape as anything but LinkError', () => {

@@ -35,6 +35,8 @@ int api(int x) { return helper(x) + *pd + fp(x) + wk(); }
 inline int shared_inline(int x) { return x * 3; }
 extern "C" int use_a(int x) { Box<int> b{x}; return b.get() + shared_inline(x); }
 `,
+  'weak_a.c': '__attribute__((weak)) int f(void) { return 1; }\n',
+  'weak_b.c': 'int f(void) { return 2; }\n',
   'tmpl2.cc': `template <typename T> struct Box { T v; explicit Box(T x) : v(x) {} virtual T get() const { return v; } virtual ~Box() {} };
 inline int shared_inline(int x) { return x * 3; }
 extern "C" int use_b(int x) { Box<int> b{x + 1}; return b.get() + shared_inline(x); }
@@ -50,6 +52,7 @@ beforeAll(async () => {
   };
   await put(['main.c', 'lib.c'], ['-O2']);
   await put(['main.c', 'lib.c'], ['-O0', '-g'], 'g');
+  await put(['weak_a.c', 'weak_b.c'], ['-O1']);
   const cxx = await put(['tmpl.cc', 'tmpl2.cc'], ['-O1', '-fno-exceptions']);
   writeFileSync(join(dir, 'libtmpl.a'), readFileSync(await makeArchive('libtmpl.a', cxx)));
   libDir = join(await sysroot(), 'lib', 'wasm32-wasip1');
@@ -131,6 +134,17 @@ describe('a relocatable output links and runs like its objects', () => {
     expect(direct.stdout).toBe('hello 38\n');
     expect(viaR.stdout).toBe(direct.stdout);
     expect(viaR.code).toBe(0);
+  });
+
+  it('a function with only a name-section name (a -r output keeps a losing weak body): counted, not written, as lld', async () => {
+    // wasm-ld's -r output holds both bodies of f; the weak one keeps only its name-section name.
+    // lld's function-name count (numNamedFunctions) includes it, though it writes no entry.
+    const { lld } = await linkBoth(['-r', 'weak_a.o', 'weak_b.o', '-o', 'ab.o'], dir);
+    expect(lld.code).toBe(0);
+    writeFileSync(join(dir, 'ab.o'), lld.bytes!);
+    const weld = await same(['-r', 'ab.o']);
+    expect(weld.code).toBe(0);
+    await same(['ab.o', '--no-entry', '--export=f']);
   });
 
   it('C++ comdats from two -r outputs still deduplicate', async () => {

@@ -3,7 +3,7 @@
 // @response.txt` in the unpacked directory gives the same module. Plus output paths that lld
 // does not normalize.
 
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -143,5 +143,19 @@ describe('output paths', () => {
     expect(weld(argv, dir)).toEqual({ code: 1, messages: ['error: cannot open output file nodir/../o.wasm: No such file or directory'] });
     const ok = ['--no-entry', 'a.o', 'sub/b.o', '--export=twice', '-o', 'sub/../o.wasm'];
     expectSameLink(weld(ok, dir), await wasmLdOutcome(ok, dir));
+  });
+
+  it("a map file or output that cannot be created gets wasm-ld's messages", () => {
+    const args = ['--no-entry', 'a.o', 'sub/b.o', '--export=twice'];
+    expect(weld([...args, '--Map=nodir/m.map', '-o', 'm.wasm'], dir)).toEqual({
+      code: 1,
+      messages: ['error: cannot open map file nodir/m.map: No such file or directory'],
+    });
+    // An existing file in a directory where no file can be created (native wasm-ld 22 says the same).
+    if (existsSync('/proc/version'))
+      expect(weld([...args, '-o', '/proc/version'], dir)).toEqual({
+        code: 1,
+        messages: ['error: cannot open output file /proc/version: No such file or directory'],
+      });
   });
 });

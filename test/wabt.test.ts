@@ -216,6 +216,19 @@ describe('wabt relocatable objects: weld and wasm-ld 22 agree', () => {
     await linked(['--no-entry', 'exports.o', '--export-dynamic', '--no-gc-sections']);
   });
 
+  it('PIC outputs name mutable-globals as a target feature, though wabt objects name none', async () => {
+    assemble('pic.o', '(module (func $f (export "f") (result i32) (i32.const 42)))');
+    const features = (bytes: Uint8Array) => parseSections(bytes).find((x) => x.label === 'custom "target_features"');
+    const shared = await linked(['--experimental-pic', '-shared', 'pic.o']);
+    expect(features(shared)).toBeDefined();
+    expect(new TextDecoder().decode(shared)).toContain('mutable-globals');
+    await linked(['--experimental-pic', '-pie', '--no-entry', 'pic.o']);
+    await linked(['--experimental-pic', '-shared', '--features=sign-ext', 'pic.o']);
+    await linked(['--experimental-pic', '-shared', '--no-check-features', 'pic.o']);
+    // Not PIC: no features at all, as before.
+    expect(features(await linked(['--no-entry', '--export=f', 'pic.o']))).toBeUndefined();
+  });
+
   it('globals: imported from another object, immutable and mutable, exported', async () => {
     assemble(
       'gmain.o',

@@ -77,6 +77,9 @@ export function readArchive(
       while (end < longNames!.length && longNames![end] !== 0x0a && longNames![end] !== 0) end++;
       name = utf8.decode(longNames!.subarray(off, end));
       if (name.endsWith('/')) name = name.slice(0, -1);
+    } else if (rawName.startsWith('/')) {
+      // LLVM's reader: any other name starting with '/' is a long-name reference, and refused.
+      name = fail(`long name offset characters after the '/' are not all decimal numbers: '${rawName.slice(1)}'`, header);
     } else if (rawName.startsWith('#1/')) {
       const n = Number(rawName.slice(3));
       if (!Number.isInteger(n) || n > size) fail(`bad BSD long name length '${rawName}'`, header);

@@ -686,11 +686,20 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
           const size = body.uleb32();
           if (size === 0) body.fail('function body is empty', fstart);
           const codeOffset = body.pos - fstart;
+          // The local declarations must fit in the body (LLVM reads them; the rest is opaque).
+          const bodyStart = body.pos;
+          for (let decls = body.uleb32(); decls > 0 && body.pos - bodyStart <= size; decls--) {
+            body.uleb32();
+            body.u8();
+          }
+          if (body.pos - bodyStart > size) body.fail('Function extends beyond buffer', fstart);
+          body.pos = bodyStart;
           body.skip(size);
           o.funcOffset[i] = fstart - o.codeStart;
           o.funcSize[i] = size + codeOffset;
           o.funcCodeOffset[i] = codeOffset;
         }
+        if (!body.atEnd) body.fail('code section ended prematurely', body.pos);
         break;
       }
       case W.SEC_DATA: {
@@ -719,6 +728,7 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
             comdat: -1,
           });
         }
+        if (!body.atEnd) body.fail('data section ended prematurely', body.pos);
         break;
       }
       case W.SEC_CUSTOM: {
@@ -747,7 +757,7 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
         break;
       }
     }
-    if (id !== W.SEC_CUSTOM && id !== W.SEC_CODE && id !== W.SEC_DATA && !body.atEnd)
+    if (id !== W.SEC_CUSTOM && !body.atEnd)
       body.fail('section size mismatch: bytes left over', body.pos);
   }
 
@@ -903,6 +913,7 @@ function parseLinking(r: Reader, o: ObjectData, secIds: number[], secNames: stri
       }
       default:
         // Unknown subsections are skipped, as LLVM does.
+        s.pos = s.end;
         break;
     }
     if (!s.atEnd) s.fail('linking sub-section ended prematurely', s.pos);
@@ -1020,6 +1031,8 @@ function parseFeatures(r: Reader, o: ObjectData): void {
   for (let i = 0; i < n; i++) {
     const at = r.pos;
     const prefix = r.u8();
+    // LLVM 22 knows used (+) and disallowed (-); the required (=) policy is gone.
+    if (prefix !== 0x2b && prefix !== 0x2d) r.fail('unknown feature policy prefix', at);
     const name = r.str();
     if (seen.has(name)) r.fail('target features section contains repeated feature "' + name + '"', at);
     seen.add(name);

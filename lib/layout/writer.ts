@@ -241,6 +241,9 @@ export class Writer {
     const disallowed = new Map<string, string>();
     const allowed = this.features;
     let tlsUsed = false;
+    // As lld: PIC objects should all name mutable-globals, but a PIC output always has it
+    // (objects without a target_features section, as wabt writes them, included).
+    if (cfg.isPic) allowed.add('mutable-globals');
     if (cfg.extraFeatures) for (const f of cfg.extraFeatures) allowed.add(f);
     const infer = cfg.features === null;
     if (!infer) {
@@ -253,11 +256,10 @@ export class Writer {
       const name = file.name;
       for (let fi = 0, features = file.data.features; fi < features.length; fi++) {
         const f = features[fi];
+        // The reader accepts only these two prefixes.
         if (f.prefix === 0x2b) {
           if (!used.has(f.name)) used.set(f.name, name);
-        } else if (f.prefix === 0x2d) {
-          if (!disallowed.has(f.name)) disallowed.set(f.name, name);
-        } else ctx.diag.error(`Unrecognized feature policy prefix ${f.prefix}`, { file: name });
+        } else if (!disallowed.has(f.name)) disallowed.set(f.name, name);
       }
       tlsUsed ||= file.segments.some((s) => s.live && s.isTLS);
     }
@@ -1423,6 +1425,8 @@ export class Writer {
     sub(0, scratchWriter().str(moduleName));
 
     const fnames = scratchWriter();
+    // lld's count (numNamedFunctions) also counts functions with only a name-section name,
+    // which it does not write: the count is then larger than the entries, as in lld's output.
     let fcount = 0;
     for (const sym of this.importedSymbols) {
       if (!sym.isFunction()) continue;
@@ -1433,9 +1437,8 @@ export class Writer {
     }
     for (let fnIndex = 0, inputFunctions = this.inputFunctions; fnIndex < inputFunctions.length; fnIndex++) {
       const fn = inputFunctions[fnIndex];
-      if (!fn.name) continue;
-      fnames.uleb(fn.functionIndex).str(fn.debugName || demangleName(ctx, fn.name));
-      fcount++;
+      if (fn.name || fn.debugName) fcount++;
+      if (fn.name) fnames.uleb(fn.functionIndex).str(fn.debugName || demangleName(ctx, fn.name));
     }
     if (fcount) sub(1, scratchWriter().uleb(fcount).bytes(fnames.finish()));
 

@@ -4,11 +4,22 @@
 import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
+/** A failure to create the temporary file: lld reports those as "cannot open output file". */
+export class OpenError extends Error {
+  constructor(cause: unknown) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+  }
+}
+
 export function writeAtomic(path: string, bytes: Uint8Array, mode = 0o755): void {
   const tmp = join(dirname(path), `.${basename(path)}.weld-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
   let fd = -1;
   try {
     fd = openSync(tmp, 'w', mode);
+  } catch (e) {
+    throw new OpenError(e);
+  }
+  try {
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
     closeSync(fd);
