@@ -49,6 +49,12 @@ export function parseLazy(ctx: Context, file: ObjFile): void {
   }
 }
 
+/**
+ * pieceIn of a string chunk not split yet (layout replaces it): one shared empty array, not one
+ * per chunk (thousands per link).
+ */
+const UNSPLIT = new Uint32Array(0);
+
 /** lld getTombstoneForSection. */
 function tombstoneFor(name: string): number {
   if (name === '.debug_ranges' || name === '.debug_loc') return -2;
@@ -132,7 +138,7 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
     c.alignment = cs.name === '__llvm_covfun' || cs.name === '__llvm_covmap' ? 3 : 0;
     if (ctx.config.optimize > 0 && (cs.name === '.debug_str' || cs.name === '.debug_str.dwo' || cs.name === '.debug_line_str')) {
       c.flags = W.SEG_FLAG_STRINGS;
-      c.pieceIn = new Uint32Array(0);
+      c.pieceIn = UNSPLIT;
     }
     file.customSections.push(c);
     file.customSectionsByIndex!.set(cs.index, c);
@@ -152,7 +158,7 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
     c.discarded = excluded(s.comdat);
     if ((c.flags & W.SEG_FLAG_TLS) === 0 && (c.name.startsWith('.tdata') || c.name.startsWith('.tbss'))) c.flags |= W.SEG_FLAG_TLS;
     // String segments (alignment 1) are split and deduplicated at -O1 and above.
-    if (c.flags & W.SEG_FLAG_STRINGS && c.alignment === 0 && ctx.config.optimize > 0 && c.size > 0) c.pieceIn = new Uint32Array(0);
+    if (c.flags & W.SEG_FLAG_STRINGS && c.alignment === 0 && ctx.config.optimize > 0 && c.size > 0) c.pieceIn = UNSPLIT;
     file.segments.push(c);
   }
   binRelocs(file.segments, d.relocOffset, d.dataRelocStart, d.dataRelocEnd);
