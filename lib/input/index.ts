@@ -24,9 +24,9 @@ export interface InputCache {
   /** Content digest of a file read through this cache (for the link cache). */
   digest(key: string, bytes: Uint8Array): string;
   /**
-   * The global symbols the last link through this cache made: the next link resets and reuses
-   * them instead of allocating. Only for caches whose links never overlap (a Linker runs its
-   * links one at a time; each worker thread has its own cache).
+   * The global symbols links through this cache made: the next link resets and reuses them
+   * instead of allocating. Only for caches whose links never overlap (a Linker runs its links
+   * one at a time; each worker thread has its own cache).
    */
   symbolPool?: SymbolPool;
 }

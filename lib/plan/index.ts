@@ -43,19 +43,20 @@ class Synth {
   }
 }
 
+/**
+ * The chunk rows being built. Its arrays are scratch kept between plans (the plan gets copies
+ * of the rows used): a large link has ~25,000 rows, and growing fresh arrays made ~0.9 MB of
+ * garbage per link. Plans are built synchronously, one at a time per thread.
+ */
 class Rows {
-  data = new Uint32Array(1024 * P.CHUNK_STRIDE);
-  tomb: number[] = [];
-  va: number[] = [];
+  private static data = new Uint32Array(1024 * P.CHUNK_STRIDE);
+  private static tomb = new Float64Array(1024);
+  private static va = new Float64Array(1024);
   n = 0;
   push(buf: number, src: number, len: number, dst: number, file: number, rs: number, re: number, inputOffset: number, tomb: number, va: number): void {
-    if ((this.n + 1) * P.CHUNK_STRIDE > this.data.length) {
-      const next = new Uint32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
+    if (this.n === Rows.tomb.length) Rows.grow();
     const r = this.n * P.CHUNK_STRIDE;
-    const d = this.data;
+    const d = Rows.data;
     d[r] = buf;
     d[r + 1] = src;
     d[r + 2] = len;
@@ -64,9 +65,30 @@ class Rows {
     d[r + 5] = rs;
     d[r + 6] = re;
     d[r + 7] = inputOffset;
-    this.tomb.push(tomb);
-    this.va.push(va);
+    Rows.tomb[this.n] = tomb;
+    Rows.va[this.n] = va;
     this.n++;
+  }
+  private static grow(): void {
+    const n = Rows.tomb.length * 2;
+    const data = new Uint32Array(n * P.CHUNK_STRIDE);
+    data.set(Rows.data);
+    Rows.data = data;
+    const tomb = new Float64Array(n);
+    tomb.set(Rows.tomb);
+    Rows.tomb = tomb;
+    const va = new Float64Array(n);
+    va.set(Rows.va);
+    Rows.va = va;
+  }
+  chunks(): Uint32Array {
+    return Rows.data.slice(0, this.n * P.CHUNK_STRIDE);
+  }
+  tombstones(): Float64Array {
+    return Rows.tomb.slice(0, this.n);
+  }
+  vas(): Float64Array {
+    return Rows.va.slice(0, this.n);
   }
 }
 
@@ -138,9 +160,9 @@ export function buildPlan(ctx: Context, layout: Layout): P.WritePlan {
     version: P.PLAN_VERSION,
     size: layout.fileSize,
     buffers,
-    chunks: rows.data.slice(0, rows.n * P.CHUNK_STRIDE),
-    chunkTombstone: Float64Array.from(rows.tomb),
-    chunkVA: Float64Array.from(rows.va),
+    chunks: rows.chunks(),
+    chunkTombstone: rows.tombstones(),
+    chunkVA: rows.vas(),
     files,
     tableBase: layout.tableBase,
   };

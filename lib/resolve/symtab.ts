@@ -195,17 +195,19 @@ export class SymbolTable {
   private comdatGroups = new Set<string>();
   private stubFunctions = new Map<string, Symbol>();
 
-  /** The previous link's symbols (same input cache), reset and reused by newEntry. */
-  private free: Symbol[];
-  /** What newEntry made, handed to the next link as its `free` (null: no pool). */
-  private made: Symbol[] | null;
+  /**
+   * Symbols of earlier links through the same input cache, reset and reused by newEntry in the
+   * order they were made (a repeated link gets the same objects for the same names); new ones
+   * are appended. Null: no pool.
+   */
+  private readonly pool: Symbol[] | null;
+  private poolNext = 0;
 
   constructor(
     private readonly ctx: Context,
     pool?: SymbolPool,
   ) {
-    this.free = pool?.symbols ?? [];
-    this.made = pool ? (pool.symbols = []) : null;
+    this.pool = pool ? pool.symbols : null;
   }
 
   /** Every symbol, in insertion order (lld's symtab->symbols()). */
@@ -218,12 +220,19 @@ export class SymbolTable {
   }
 
   private newEntry(name: string, order: number, traced: boolean): Symbol {
-    let s = this.free.pop();
-    if (s) {
+    const pool = this.pool;
+    let s: Symbol;
+    if (pool !== null && this.poolNext < pool.length) {
+      s = pool[this.poolNext++];
       replaceSymbol(s, UndefinedFunction, name, 0, null, symInit(), false);
       s.forceImport = false;
-    } else s = new Symbol(name, UndefinedFunction, 0, null);
-    this.made?.push(s);
+    } else {
+      s = new Symbol(name, UndefinedFunction, 0, null);
+      if (pool !== null) {
+        pool.push(s);
+        this.poolNext++;
+      }
+    }
     s.isUsedInRegularObj = false;
     s.canInline = true;
     s.traced = traced;
