@@ -8,6 +8,7 @@
 
 import type { PlanFile } from '../plan/types.js';
 import type { AtomRelocs } from './symbols.js';
+import { grown } from '../util/typed.js';
 
 export class AtomStore {
   /** Bodies. */
@@ -37,18 +38,10 @@ export class AtomStore {
   }
 
   growSymbols(cap: number): void {
-    const off = new Float64Array(cap);
-    off.set(this.off);
-    this.off = off;
-    const len = new Uint32Array(cap);
-    len.set(this.len);
-    this.len = len;
-    const rs = new Uint32Array(cap);
-    rs.set(this.relStart);
-    this.relStart = rs;
-    const rc = new Uint32Array(cap);
-    rc.set(this.relCount);
-    this.relCount = rc;
+    this.off = grown(this.off, cap);
+    this.len = grown(this.len, cap);
+    this.relStart = grown(this.relStart, cap);
+    this.relCount = grown(this.relCount, cap);
   }
 
   /** The body of `s` (a view into the arena, valid until the next store change). */

@@ -22,6 +22,7 @@ import {
 } from '../resolve/model.js';
 import type { Layout } from '../layout/types.js';
 import * as P from './types.js';
+import { grown } from '../util/typed.js';
 
 class Synth {
   parts: Uint8Array[] = [];
@@ -71,15 +72,9 @@ class Rows {
   }
   private static grow(): void {
     const n = Rows.tomb.length * 2;
-    const data = new Uint32Array(n * P.CHUNK_STRIDE);
-    data.set(Rows.data);
-    Rows.data = data;
-    const tomb = new Float64Array(n);
-    tomb.set(Rows.tomb);
-    Rows.tomb = tomb;
-    const va = new Float64Array(n);
-    va.set(Rows.va);
-    Rows.va = va;
+    Rows.data = grown(Rows.data, n * P.CHUNK_STRIDE);
+    Rows.tomb = grown(Rows.tomb, n);
+    Rows.va = grown(Rows.va, n);
   }
   chunks(): Uint32Array {
     return Rows.data.slice(0, this.n * P.CHUNK_STRIDE);
