@@ -511,13 +511,14 @@ export class Writer {
           break;
       }
       const cfg = this.ctx.config;
-      if (cfg.isPic || sym.isShared() || (cfg.unresolvedSymbols === 'import-dynamic' && sym.isUndefined())) this.scanPICReloc(file.toString(), type, sym);
+      if (cfg.isPic || sym.isShared() || (cfg.unresolvedSymbols === 'import-dynamic' && sym.isUndefined())) this.scanPICReloc(file, type, sym);
       if (sym.isUndefined() && !cfg.relocatable && !sym.isWeak()) this.reportUndefined(file.toString(), sym);
     }
   }
 
   /** What PIC output cannot do with a relocation, and the GOT entries data relocations need. */
-  private scanPICReloc(file: string, type: number, sym: Symbol): void {
+  private scanPICReloc(obj: ObjFile, type: number, sym: Symbol): void {
+    // Named only for a message: every relocation of a PIC link comes here.
     const name = () => demangleName(this.ctx, sym.name);
     switch (type) {
       case W.R_TABLE_INDEX_SLEB:
@@ -526,7 +527,7 @@ export class Writer {
       case W.R_MEMORY_ADDR_LEB:
       case W.R_MEMORY_ADDR_SLEB64:
       case W.R_MEMORY_ADDR_LEB64:
-        this.ctx.diag.error(`${file}: relocation ${W.RELOC_NAMES[type]} cannot be used against symbol \`${name()}\`; recompile with -fPIC`, { file, symbol: sym.name });
+        this.ctx.diag.error(`${obj}: relocation ${W.RELOC_NAMES[type]} cannot be used against symbol \`${name()}\`; recompile with -fPIC`, { file: obj.toString(), symbol: sym.name });
         break;
       case W.R_TABLE_INDEX_I32:
       case W.R_TABLE_INDEX_I64:
@@ -540,7 +541,7 @@ export class Writer {
       case W.R_MEMORY_ADDR_REL_SLEB:
       case W.R_MEMORY_ADDR_REL_SLEB64:
         if (sym.isUndefined())
-          this.ctx.diag.error(`${file}: relocation ${W.RELOC_NAMES[type]} is not supported against an undefined symbol \`${name()}\``, { file, symbol: sym.name });
+          this.ctx.diag.error(`${obj}: relocation ${W.RELOC_NAMES[type]} is not supported against an undefined symbol \`${name()}\``, { file: obj.toString(), symbol: sym.name });
         break;
     }
   }
