@@ -571,10 +571,9 @@ export class SymbolTable {
     let s = this.insert(name, file);
     const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
-    const replaceSym = () =>
-      this.replace(s, UndefinedFunction, name, flags, file, importInit(sig, importName, importModule, isCalledDirectly));
+    // No closure for the three replacements below: this runs for every undefined reference.
     if (inserted) {
-      replaceSym();
+      this.replace(s, UndefinedFunction, name, flags, file, importInit(sig, importName, importModule, isCalledDirectly));
     } else if (s.isLazy()) {
       if ((flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_WEAK) {
         s.flags |= W.SYM_BINDING_WEAK;
@@ -591,12 +590,13 @@ export class SymbolTable {
       if (!s.sig && sig) s.sig = sig;
       const existingUndefined = s.kind === UndefinedFunction ? s : null;
       if (isCalledDirectly && s.sig && sig && s.sig.key !== sig.key) {
-        if (existingUndefined && !existingUndefined.isCalledDirectly) replaceSym();
-        else {
+        let replace = true;
+        if (!existingUndefined || existingUndefined.isCalledDirectly) {
           const [v, added] = this.getFunctionVariant(s, sig, file);
           s = v;
-          if (added) replaceSym();
+          replace = added;
         }
+        if (replace) this.replace(s, UndefinedFunction, name, flags, file, importInit(sig, importName, importModule, isCalledDirectly));
       }
       if (existingUndefined) {
         this.updateExistingUndefined(existingUndefined, flags, file, importName, importModule);
