@@ -1,9 +1,61 @@
 // --gc-sections (lld/wasm/MarkLive.cpp): mark what is reachable from the roots by following
 // relocations; everything else stays dead and is left out of the output.
 
+import type { ObjectData } from '../input/object.js';
 import * as W from '../input/wasm.js';
 import type { Context } from '../resolve/context.js';
 import { DefinedData, type InputChunk, type ObjFile, type Symbol } from '../resolve/model.js';
+
+/** Per relocation type: 1 for the table-index types (they keep nothing alive through a stub). */
+const TABLE_TYPE = new Uint8Array(256);
+for (const t of [W.R_TABLE_INDEX_SLEB, W.R_TABLE_INDEX_SLEB64, W.R_TABLE_INDEX_I32, W.R_TABLE_INDEX_I64]) TABLE_TYPE[t] = 1;
+
+// chunkRefs' scratch: per symbol index of the object at hand, the stamp of the chunk that last
+// listed it and where. Stamps only grow, so nothing is cleared between chunks.
+let seenStamp = new Int32Array(256);
+let seenAt = new Uint32Array(256);
+let stamp = 0;
+
+/**
+ * The distinct symbols the relocations of relocs [start, end) of `d` name (type indexes left
+ * out), as `symbolIndex * 2 + tableOnly` in d.liveRefs[start, returned end); tableOnly is 1 when
+ * every relocation naming it is a table index. Computed once per chunk of a parsed object: a
+ * function names the same few symbols many times, and each visit of a symbol is a cache miss.
+ * d.liveRefs[total + start] holds end + 1 (0: not computed); chunks with relocations have
+ * distinct starts.
+ */
+function chunkRefs(d: ObjectData, start: number, end: number): number {
+  const total = d.relocType.length;
+  let memo = d.liveRefs;
+  if (memo === null) memo = d.liveRefs = new Uint32Array(2 * total);
+  const known = memo[total + start];
+  if (known !== 0) return known - 1;
+  const nsym = d.symbols.length;
+  if (seenStamp.length < nsym) {
+    seenStamp = new Int32Array(Math.max(nsym, seenStamp.length * 2));
+    seenAt = new Uint32Array(seenStamp.length);
+  }
+  if (++stamp === 0x7fffffff) {
+    seenStamp.fill(0);
+    stamp = 1;
+  }
+  const types = d.relocType;
+  const indices = d.relocIndex;
+  let k = start;
+  for (let i = start; i < end; i++) {
+    const type = types[i];
+    if (type === W.R_TYPE_INDEX_LEB) continue;
+    const index = indices[i];
+    const tableOnly = TABLE_TYPE[type];
+    if (seenStamp[index] !== stamp) {
+      seenStamp[index] = stamp;
+      seenAt[index] = k;
+      memo[k++] = index * 2 + tableOnly;
+    } else if (tableOnly === 0) memo[seenAt[index]] = index * 2;
+  }
+  memo[total + start] = k + 1;
+  return k;
+}
 
 export function markLive(ctx: Context): void {
   if (!ctx.config.gcSections) return;
@@ -58,26 +110,22 @@ export function markLive(ctx: Context): void {
   while (queue.length) {
     const c = queue.pop()!;
     const file = c.file;
-    if (!file) continue;
-    const types = file.data.relocType;
-    const indices = file.data.relocIndex;
+    if (!file || c.relocStart === c.relocEnd) continue;
+    const d = file.data;
+    const end = chunkRefs(d, c.relocStart, c.relocEnd);
+    const refs = d.liveRefs!;
     const symbols = file.symbols;
-    for (let i = c.relocStart, end = c.relocEnd; i < end; i++) {
-      const type = types[i];
-      if (type === W.R_TYPE_INDEX_LEB) continue;
-      const sym = symbols[indices[i]]!;
-      // Most relocations name a function or data symbol whose chunk is already live: skip them
-      // before the general checks (this loop sees every relocation of every live chunk).
+    for (let i = c.relocStart; i < end; i++) {
+      const ref = refs[i];
+      const sym = symbols[ref >>> 1]!;
+      // Most name a function or data symbol whose chunk is already live: skip them before the
+      // general checks (this loop sees every symbol named by every live chunk).
       if (sym.kind <= DefinedData) {
         const chunk = sym.chunk;
         if (chunk !== null && chunk.live) continue;
       }
       // Table relocations against stubs (null function pointers) keep nothing alive.
-      if (
-        (type === W.R_TABLE_INDEX_SLEB || type === W.R_TABLE_INDEX_SLEB64 || type === W.R_TABLE_INDEX_I32 || type === W.R_TABLE_INDEX_I64) &&
-        sym.isStub
-      )
-        continue;
+      if ((ref & 1) !== 0 && sym.isStub) continue;
       enqueue(sym);
     }
   }

@@ -164,6 +164,11 @@ export interface ObjectData {
   dataRelocEnd: number;
   /** "Called directly" (target of a FUNCTION_INDEX_LEB anywhere): per symbol. */
   calledDirectly: Uint8Array;
+  /**
+   * Not parsed: --gc-sections' memo of each chunk's distinct relocation targets, derived from
+   * the relocations on first use and kept with the cached object (gc/index.ts chunkRefs).
+   */
+  liveRefs: Uint32Array | null;
   features: { prefix: number; name: string }[];
   producers: ProducerField[];
   hasLinking: boolean;
@@ -475,6 +480,7 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     dataRelocStart: 0,
     dataRelocEnd: 0,
     calledDirectly: new Uint8Array(0),
+    liveRefs: null,
     features: [],
     producers: [],
     hasLinking: false,

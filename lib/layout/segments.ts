@@ -11,11 +11,17 @@ function outputSegmentName(ctx: Context, seg: InputChunk): string {
   // TLS segments always merge into one .tdata so every TLS symbol is relative to __tls_base.
   if (seg.isTLS) return '.tdata';
   if (!ctx.config.mergeDataSegments) return seg.name;
-  if (seg.name.startsWith('.text.')) return '.text';
-  if (seg.name.startsWith('.data.')) return '.data';
-  if (seg.name.startsWith('.bss.')) return '.bss';
-  if (seg.name.startsWith('.rodata.')) return '.rodata';
-  return seg.name;
+  let merged = seg.mergedName;
+  if (merged === null) merged = seg.mergedName = mergedSegmentName(seg.name);
+  return merged;
+}
+
+function mergedSegmentName(name: string): string {
+  if (name.startsWith('.text.')) return '.text';
+  if (name.startsWith('.data.')) return '.data';
+  if (name.startsWith('.bss.')) return '.bss';
+  if (name.startsWith('.rodata.')) return '.rodata';
+  return name;
 }
 
 function order(name: string): number {

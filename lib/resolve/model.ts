@@ -42,6 +42,11 @@ export class InputChunk {
   alignment = 0;
   size = 0;
   // Segments
+  /**
+   * The output segment name under --merge-data-segments (layout/segments.ts), a function of
+   * `name` remembered here: every link asks for every segment's.
+   */
+  mergedName: string | null = null;
   outputSeg: OutputSegment | null = null;
   outputSegmentOffset = 0;
   // Mergeable (string) chunks: piece starts in input, and where they went in the merged chunk.
