@@ -108,6 +108,40 @@ describe('Linker', () => {
     expect(await run(a.bytes)).toBe('value 22\n');
   });
 
+  it('keeps an in-memory input cached (counted once) across links, and sees a buffer changed in place', async () => {
+    const L = newLinker({ threads: 0 });
+    const rest = argv.filter((x) => !x.endsWith('.o') || x.includes('crt1'));
+    const value = objs['v2.o'].slice();
+    const args = ['mem-main.o', 'mem-value.o', ...rest];
+    const files = { 'mem-main.o': objs['main.o'], 'mem-value.o': value };
+    expect(await run(L.linkSync(args, { cwd: dir, files }).bytes)).toBe('value 22\n');
+    const cached = L.cacheBytes;
+    expect(await run(L.linkSync(args, { cwd: dir, files }).bytes)).toBe('value 22\n');
+    expect(L.cacheBytes).toBe(cached);
+    // The same buffer, rewritten by its owner between links: its new content is linked.
+    expect(objs['v1.o'].length).toBe(value.length);
+    value.set(objs['v1.o']);
+    expect(await run(L.linkSync(args, { cwd: dir, files }).bytes)).toBe('value 1\n');
+    expect(await run(L.linkSync(['other.o', 'mem-main.o', ...rest], { cwd: dir, files: { 'other.o': value, 'mem-main.o': objs['main.o'] } }).bytes)).toBe('value 1\n');
+  });
+
+  it('bounds in-memory inputs by maxCacheBytes too', () => {
+    const max = 20_000;
+    const L = newLinker({ threads: 0, maxCacheBytes: max });
+    const base = objs['v1.o'];
+    for (let i = 0; i < 40; i++) {
+      // Distinct contents: a custom section "x" whose payload names the input.
+      const obj = new Uint8Array(base.length + 5 + 1000);
+      obj.set(base);
+      obj.set([0, 0xea, 0x07, 1, 0x78], base.length);
+      obj[obj.length - 1] = i;
+      const name = `m${i}.o`;
+      for (let k = 0; k < 2; k++) L.linkSync([name, '--no-entry', '--export=value'], { cwd: dir, files: { [name]: obj } });
+      expect(L.cacheBytes).toBeGreaterThan(0);
+      expect(L.cacheBytes).toBeLessThanOrEqual(max + 2 * obj.length);
+    }
+  });
+
   it('stays within maxCacheBytes (least recently used out) and can be cleared', () => {
     const unbounded = newLinker();
     unbounded.linkSync(argv, { cwd: dir });

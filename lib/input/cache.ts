@@ -24,13 +24,22 @@ interface Entry {
   lazyIndex: LazyIndex | null;
 }
 
-const contentKeys = new WeakMap<Uint8Array, string>();
+/**
+ * In-memory inputs by buffer: their content key and a private copy of the bytes that were hashed.
+ * The caller may change a buffer between links: a buffer that no longer equals its copy is hashed
+ * again (comparing costs far less than hashing), and the cache keeps the copy, never the buffer.
+ */
+const contentKeys = new WeakMap<Uint8Array, { key: string; copy: Uint8Array }>();
 
-/** A content key for in-memory inputs (hashed once per buffer). */
-export function contentKey(bytes: Uint8Array): string {
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
+}
+
+/** The content key of an in-memory input, and the bytes to cache for it. */
+export function contentKey(bytes: Uint8Array): { key: string; copy: Uint8Array } {
   let k = contentKeys.get(bytes);
-  if (!k) {
-    k = 'mem:' + createHash('sha1').update(bytes).digest('hex');
+  if (!k || !sameBytes(bytes, k.copy)) {
+    k = { key: 'mem:' + createHash('sha1').update(bytes).digest('hex'), copy: bytes.slice() };
     contentKeys.set(bytes, k);
   }
   return k;
@@ -55,10 +64,16 @@ export class PersistentCache implements InputCache {
     this.bytes = 0;
   }
 
+  /** Points `path` at `e`, most recently used. */
   private setPath(path: string, e: Entry): void {
     const old = this.byPath.get(path);
     if (old) {
       this.byPath.delete(path);
+      // The same entry again (an in-memory input linked twice) keeps its reference.
+      if (old === e) {
+        this.byPath.set(path, e);
+        return;
+      }
       this.release(old);
     }
     e.refs++;
@@ -99,10 +114,13 @@ export class PersistentCache implements InputCache {
     }
     const r = fs.read(path);
     if ('error' in r) return r;
-    const key = st ? fileKey(path, st) : contentKey(r.bytes);
+    let key: string;
+    let bytes = r.bytes;
+    if (st) key = fileKey(path, st);
+    else ({ key, copy: bytes } = contentKey(r.bytes));
     let e = this.byKey.get(key);
     if (!e) {
-      e = { key, refs: 0, digest: '', bytes: r.bytes, cost: r.bytes.length, objects: [], names: [], archive: null, lazyIndex: null };
+      e = { key, refs: 0, digest: '', bytes, cost: bytes.length, objects: [], names: [], archive: null, lazyIndex: null };
       this.byKey.set(key, e);
       this.bytes += e.cost;
     }
