@@ -2,7 +2,7 @@
 // symbol index at all. weld reads members' own symbol tables, so every flavour links the same,
 // byte for byte as wasm-ld.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,7 @@ beforeAll(async () => {
       'first_member_with_a_long_name.c': 'int from_a(void) { return 40; }\n',
       'b.c': 'int from_a(void);\nint from_b(void) { return from_a() + 2; }\n',
       'c.c': 'int weak_c(void) { return 1; }\n',
+      'b2.c': 'int from_a(void);\nint from_b(void) { return from_a() + 5; }\n',
     },
     ['-O2'],
   );
@@ -68,6 +69,34 @@ describe('archives', () => {
     // thin archive's members; weld's output is compared with wasm-ld's for the full archive.)
     const w = runLink({ argv: ['--no-entry', 'main.o', 'libthin.a', '-o', 'out.wasm'], cwd: dir });
     expect(sectionDiff(w.bytes, ref.bytes!)).toEqual([]);
+  });
+
+  it('a Linker re-reads a thin archive member that changed while the archive did not', async () => {
+    const L = new Linker({ threads: 0 });
+    const args = ['--no-entry', 'main.o', 'libthin.a', '-o', 'thin-out.wasm'];
+    const run = async (bytes: Uint8Array) => ((await WebAssembly.instantiate(bytes)).instance.exports.run as () => number)();
+    const original = readFileSync(join(dir, 'b.o'));
+    try {
+      expect(await run(L.linkSync(args, { cwd: dir }).bytes)).toBe(42);
+      writeFileSync(join(dir, 'b.o'), readFileSync(join(dir, 'b2.o')));
+      const later = new Date(Date.now() + 5000);
+      utimesSync(join(dir, 'b.o'), later, later);
+      expect(await run(L.linkSync(args, { cwd: dir }).bytes)).toBe(45);
+      expect(L.linkSync(args, { cwd: dir }).bytes).toEqual(runLink({ argv: args, cwd: dir }).bytes);
+    } finally {
+      writeFileSync(join(dir, 'b.o'), original);
+      await L.close();
+    }
+    // A member that is gone is named in the error.
+    const M = new Linker({ threads: 0 });
+    M.linkSync(args, { cwd: dir });
+    renameSync(join(dir, 'c.o'), join(dir, 'c.o.away'));
+    try {
+      expect(() => M.linkSync(args, { cwd: dir })).toThrow(/libthin\.a: could not get the buffer for a child of the archive: c\.o: No such file or directory/);
+    } finally {
+      renameSync(join(dir, 'c.o.away'), join(dir, 'c.o'));
+      await M.close();
+    }
   });
 
   it('--whole-archive loads every member (and the weak reference binds)', async () => {

@@ -7,9 +7,12 @@ import { InputError, type Diagnostics } from '../diag.js';
 import type { FileDirective, LinkOptions } from '../options/index.js';
 import type { FileSystem } from '../options/rsp.js';
 import { LazyGroup, ObjFile, type LazyIndex, type ObjectSource, type Symbol } from '../resolve/model.js';
-import { isArchive, readArchive, type ArchiveMember } from './archive.js';
+import { isArchive, isThinArchive, readArchive, type ArchiveMember } from './archive.js';
 import { isWasmObject, parseObject, scanDefinedSymbols, type ObjectData, type RelocDecoder } from './object.js';
 import { parseStub, type StubFile } from './stub.js';
+
+/** A thin archive's member table is read without the members' bytes (each link reads those). */
+const NO_BYTES = new Uint8Array(0);
 
 /** What a link may keep between links: parsed objects and archive tables. */
 export interface InputCache {
@@ -225,24 +228,34 @@ export class InputLoader {
     if (isArchive(buf)) {
       const importFile = path.slice(0, path.length - extname(path).length) + '.imports';
       if (this.fs.exists(this.abs(importFile))) this.readImportFile(importFile);
-      const members = this.cache.archive(r.key, () =>
-        readArchive(path, buf, (name) => {
-          const mp = isAbsolute(name) ? name : join(dirname(this.abs(path)), name);
-          const mr = this.fs.read(mp);
-          if (!('error' in mr)) this.read.push({ path: mp, key: mp, bytes: mr.bytes });
-          if ('error' in mr) throw new InputError(`${path}: could not get the buffer for a child of the archive: ${name}: ${mr.error}`, { file: path, member: name });
-          return mr.bytes;
-        }),
-      );
+      // A thin archive's members are files of their own, read (and cached, by their own path,
+      // size and mtime) every link: one may change while the archive does not.
+      const thin = isThinArchive(buf);
+      let members = this.cache.archive(r.key, () => readArchive(path, buf, () => NO_BYTES));
+      let memberKeys: string[] | null = null;
+      if (thin) {
+        memberKeys = [];
+        members = members.map((m) => {
+          const mp = isAbsolute(m.name) ? m.name : join(dirname(this.abs(path)), m.name);
+          const mr = this.cache.read(this.fs, mp);
+          if ('error' in mr) throw new InputError(`${path}: could not get the buffer for a child of the archive: ${m.name}: ${mr.error}`, { file: path, member: m.name });
+          this.read.push({ path: mp, key: mr.key, bytes: mr.bytes });
+          memberKeys!.push(mr.key);
+          return { ...m, buf: mr.bytes, start: 0, end: mr.bytes.length };
+        });
+      }
+      // Parsed members are cached with the archive, or a thin archive's with each member's file.
+      const keyOf = (i: number) => (memberKeys ? memberKeys[i] : r.key);
+      const indexOf = (i: number) => (memberKeys ? -1 : i);
       const cache = this.cache;
       const source: ObjectSource = {
         object: (i) => {
           const m = members[i];
-          return cache.object(r.key, i, () => parseObject(m.buf, m.start, m.end, { file: path, member: m.name }, `${path}(${m.name})`, this.relocs));
+          return cache.object(keyOf(i), indexOf(i), () => parseObject(m.buf, m.start, m.end, { file: path, member: m.name }, `${path}(${m.name})`, this.relocs));
         },
         names: (i) => {
           const m = members[i];
-          return cache.lazyNames(r.key, i, () => scanDefinedSymbols(m.buf, m.start, m.end, { file: path, member: m.name }));
+          return cache.lazyNames(keyOf(i), indexOf(i), () => scanDefinedSymbols(m.buf, m.start, m.end, { file: path, member: m.name }));
         },
       };
       const kinds = memberKinds(members);
@@ -267,7 +280,8 @@ export class InputLoader {
           new LazyGroup(
             lazy.length,
             (k) => new ObjFile(members[lazy[k]].name, path, true, source, lazy[k]),
-            () => cache.lazyIndex(r.key, () => lazyIndex(lazy, source.names)),
+            // A thin archive's index depends on its members' files: made again every link.
+            () => (memberKeys ? lazyIndex(lazy, source.names) : cache.lazyIndex(r.key, () => lazyIndex(lazy, source.names))),
           ),
         );
       return;
