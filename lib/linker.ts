@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { LinkError } from './diag.js';
-import type { WorkReply, WorkRequest } from './worker.js';
+import type { ClearRequest, WorkReply, WorkRequest } from './worker.js';
 import { PersistentCache } from './input/cache.js';
 import { nodeFs, runLink, type LinkResult } from './link.js';
 import type { FileSystem } from './options/rsp.js';
@@ -68,6 +68,10 @@ function workerFile(): string {
 interface PoolWorker {
   worker: Worker;
   busy: boolean;
+  /** What its input cache held after its last link. */
+  cacheBytes: number;
+  /** clearCache ran during its link: the size that link reports is gone already. */
+  clearedDuringLink: boolean;
 }
 
 interface Pending {
@@ -95,13 +99,24 @@ export class Linker {
     this.threads = opts.threads ?? Math.max(1, Math.min(4, availableParallelism()));
   }
 
-  /** Bytes held by the input cache. */
+  /**
+   * Bytes held by the input caches: this thread's, and each worker's after its last link (each
+   * cache is bounded by maxCacheBytes on its own).
+   */
   get cacheBytes(): number {
-    return this.cache.size;
+    let n = this.cache.size;
+    for (const w of this.pool) n += w.cacheBytes;
+    return n;
   }
 
+  /** Empties the input caches, the worker threads' included (before their next link). */
   clearCache(): void {
     this.cache.clear();
+    for (const w of this.pool) {
+      w.worker.postMessage({ clear: true } satisfies ClearRequest);
+      w.cacheBytes = 0;
+      w.clearedDuringLink = w.busy;
+    }
   }
 
   linkSync(argv: readonly string[], opts: LinkCallOptions = {}, backend?: Backend): LinkOutput {
@@ -154,13 +169,15 @@ export class Linker {
       // cuts GC time by half or more.
       resourceLimits: { maxYoungGenerationSizeMb: 192 },
     });
-    const w: PoolWorker = { worker, busy: false };
+    const w: PoolWorker = { worker, busy: false, cacheBytes: 0, clearedDuringLink: false };
     worker.unref();
     worker.on('message', (r: WorkReply) => {
       const job = this.inflight.get(r.id);
       if (!job) return;
       this.inflight.delete(r.id);
       w.busy = false;
+      w.cacheBytes = w.clearedDuringLink ? 0 : r.cacheBytes;
+      w.clearedDuringLink = false;
       worker.unref();
       if (r.ok) job.resolve(r.cached ? { bytes: r.bytes, warnings: r.warnings, cached: true } : { bytes: r.bytes, warnings: r.warnings });
       else if (r.linkError) job.reject(new LinkError(r.diagnostics));

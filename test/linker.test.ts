@@ -168,6 +168,29 @@ describe('Linker', () => {
     await expect(L.link(['nothere.o', '--no-entry'], { cwd: dir })).rejects.toBeInstanceOf(LinkError);
   }, 60_000);
 
+  it('clearCache() empties the worker threads\' caches too, and cacheBytes counts them', async () => {
+    const L = newLinker({ threads: 1 });
+    const file = join(dir, 'value.o');
+    // A whole second, which utimes sets exactly.
+    const when = Math.floor(Date.now() / 1000) - 100;
+    utimesSync(file, when, when);
+    expect(await run((await L.link(argv, { cwd: dir })).bytes)).toBe('value 1\n');
+    expect(L.cacheBytes).toBeGreaterThan(100_000);
+    // Same size, same mtime, new content (a restore, a coarse clock): only clearing sees it.
+    expect(objs['v2.o'].length).toBe(statSync(file).size);
+    writeFileSync(file, objs['v2.o']);
+    utimesSync(file, when, when);
+    try {
+      expect(await run((await L.link(argv, { cwd: dir })).bytes)).toBe('value 1\n');
+      L.clearCache();
+      expect(L.cacheBytes).toBe(0);
+      expect(await run((await L.link(argv, { cwd: dir })).bytes)).toBe('value 22\n');
+      expect(L.cacheBytes).toBeGreaterThan(100_000);
+    } finally {
+      copyFileSync(join(dir, 'v1.o'), file);
+    }
+  }, 60_000);
+
   it('--cache-dir skips a link whose inputs and options did not change', () => {
     const cacheDir = join(dir, 'lcache');
     const args = [...argv, `--cache-dir=${cacheDir}`];
