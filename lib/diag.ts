@@ -101,6 +101,13 @@ export class Diagnostics {
     throw new StopLink();
   }
 
+  /** Repeats a diagnostic of an earlier link (a link-cache hit). */
+  report(d: Diagnostic): void {
+    this.all.push(d);
+    if (d.severity === 'error') this.errorCount++;
+    this.onMessage?.(d);
+  }
+
   message(line: string): void {
     this.out.push(line);
     this.onOut?.(line);

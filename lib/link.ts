@@ -323,6 +323,15 @@ function mark(stage: string): void {
   lastMark = now;
 }
 
+/** Files besides the output that a link writes (and a link-cache hit must find unchanged). */
+function sideFiles(config: LinkOptions): string[] {
+  const files: string[] = [];
+  if (config.mapFile && config.mapFile !== '-') files.push(config.mapFile);
+  if (config.whyExtract && config.whyExtract !== '-') files.push(config.whyExtract);
+  if (config.dumpPlan) files.push(config.dumpPlan);
+  return files;
+}
+
 function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, diag: Diagnostics): Stages {
   mark('');
   const cache = req.cache ?? oneShotCache();
@@ -358,13 +367,19 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   }
   diag.checkpoint();
 
-  const linkCache = config.cacheDir && outPath ? new LinkCache(isAbsolute(config.cacheDir) ? config.cacheDir : join(req.cwd, config.cacheDir), outPath) : null;
+  const abs = (p: string) => (isAbsolute(p) ? p : join(req.cwd, p));
+  const linkCache = config.cacheDir && outPath ? new LinkCache(abs(config.cacheDir), outPath, sideFiles(config).map(abs)) : null;
   const digest = linkCache ? linkDigest(config, req.cwd, loader.read, cache) : '';
+  // What this link reports from here on is what a skipped link repeats.
+  const firstDiagnostic = diag.all.length;
+  const firstStdout = diag.out.length;
   if (linkCache) {
     const kept = linkCache.lookup(digest);
     if (kept) {
+      for (const d of kept.diagnostics) diag.report(d);
+      for (const line of kept.stdout) diag.message(line);
       diag.log(`link cache: inputs and options unchanged, keeping ${config.output}`);
-      return { done: kept, cached: true };
+      return { done: kept.bytes, cached: true };
     }
   }
 
@@ -423,7 +438,7 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
       }
     }
     if (config.output === '-') req.onStdoutBytes?.(bytes);
-    if (linkCache) linkCache.store(digest);
+    if (linkCache) linkCache.store(digest, diag.all.slice(firstDiagnostic), diag.out.slice(firstStdout));
     mark('write');
     return bytes;
   };

@@ -35,6 +35,11 @@ export interface LinkCallOptions {
 export interface LinkOutput {
   bytes: Uint8Array;
   warnings: string[];
+  /**
+   * Lines the link printed (--print-map, --print-gc-sections, --trace, --why-extract=-,
+   * --version): the CLI writes them to stdout.
+   */
+  stdout: string[];
   /** True when the link cache found nothing changed and kept the existing output. */
   cached?: boolean;
 }
@@ -56,7 +61,7 @@ export function overlayFs(cwd: string, files: Record<string, Uint8Array> | undef
 }
 
 export function toOutput(r: LinkResult): LinkOutput {
-  return r.cached ? { bytes: r.bytes, warnings: r.warnings, cached: true } : { bytes: r.bytes, warnings: r.warnings };
+  return r.cached ? { bytes: r.bytes, warnings: r.warnings, stdout: r.stdout, cached: true } : { bytes: r.bytes, warnings: r.warnings, stdout: r.stdout };
 }
 
 /** dist/worker.js (run from sources, as under vitest, the built worker is used). */
@@ -179,7 +184,7 @@ export class Linker {
       w.cacheBytes = w.clearedDuringLink ? 0 : r.cacheBytes;
       w.clearedDuringLink = false;
       worker.unref();
-      if (r.ok) job.resolve(r.cached ? { bytes: r.bytes, warnings: r.warnings, cached: true } : { bytes: r.bytes, warnings: r.warnings });
+      if (r.ok) job.resolve(r.cached ? { bytes: r.bytes, warnings: r.warnings, stdout: r.stdout, cached: true } : { bytes: r.bytes, warnings: r.warnings, stdout: r.stdout });
       else if (r.linkError) job.reject(new LinkError(r.diagnostics));
       else job.reject(new Error(r.message));
       this.dispatch();

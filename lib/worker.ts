@@ -19,7 +19,7 @@ export interface ClearRequest {
 
 /** Every reply tells how many bytes the worker's input cache holds (for Linker.cacheBytes). */
 export type WorkReply = { cacheBytes: number } & (
-  | { id: number; ok: true; bytes: Uint8Array; warnings: string[]; cached: boolean }
+  | { id: number; ok: true; bytes: Uint8Array; warnings: string[]; stdout: string[]; cached: boolean }
   | { id: number; ok: false; linkError: true; diagnostics: LinkError['diagnostics'] }
   | { id: number; ok: false; linkError: false; message: string }
 );
@@ -34,7 +34,7 @@ parentPort!.on('message', (req: WorkRequest | ClearRequest) => {
   let reply: WorkReply;
   try {
     const r = linker.linkSync(req.argv, { cwd: req.cwd, files: req.files });
-    reply = { id: req.id, ok: true, bytes: r.bytes, warnings: r.warnings, cached: !!r.cached, cacheBytes: linker.cacheBytes };
+    reply = { id: req.id, ok: true, bytes: r.bytes, warnings: r.warnings, stdout: r.stdout, cached: !!r.cached, cacheBytes: linker.cacheBytes };
     // Hand the output over without a copy when it owns its whole buffer.
     const own = r.bytes.byteOffset === 0 && r.bytes.byteLength === r.bytes.buffer.byteLength && !(r.bytes.buffer instanceof SharedArrayBuffer);
     parentPort!.postMessage(reply, own ? [r.bytes.buffer as ArrayBuffer] : []);

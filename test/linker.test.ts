@@ -166,6 +166,10 @@ describe('Linker', () => {
     });
     expect(await run(inMem.bytes)).toBe('value 22\n');
     await expect(L.link(['nothere.o', '--no-entry'], { cwd: dir })).rejects.toBeInstanceOf(LinkError);
+    // Printed lines come back from the workers as from linkSync.
+    const printed = linkSync([...argv, '--print-gc-sections'], { cwd: dir }).stdout;
+    expect(printed.some((l) => l.startsWith('removing unused section'))).toBe(true);
+    expect((await L.link([...argv, '--print-gc-sections'], { cwd: dir })).stdout).toEqual(printed);
   }, 60_000);
 
   it('clearCache() empties the worker threads\' caches too, and cacheBytes counts them', async () => {
@@ -214,5 +218,30 @@ describe('Linker', () => {
     // A fresh process (new Linker) sees the same cache.
     expect(newLinker().linkSync(args, { cwd: dir }).cached).toBe(true);
     copyFileSync(join(dir, 'v1.o'), join(dir, 'value.o'));
+  });
+
+  it('--cache-dir: a skipped link repeats its warnings and printed lines, and keeps its other files', () => {
+    const cacheDir = join(dir, 'lcache2');
+    // value() stays undefined: a warning; --print-gc-sections prints lines.
+    const args = [...argv.filter((a) => !a.endsWith('value.o')), '--warn-unresolved-symbols', '--print-gc-sections', '-Map=side.map', `--cache-dir=${cacheDir}`];
+    const L = newLinker();
+    const first = linkSync(args, { cwd: dir });
+    expect(first.warnings.some((w) => w.includes('undefined symbol: value'))).toBe(true);
+    expect(first.stdout.length).toBeGreaterThan(0);
+    const map = readFileSync(join(dir, 'side.map'));
+    const again = L.linkSync(args, { cwd: dir });
+    expect(again.cached).toBe(true);
+    expect(again.warnings).toEqual(first.warnings);
+    const viaApi = linkSync(args, { cwd: dir });
+    expect(viaApi.cached).toBe(true);
+    expect(viaApi.stdout).toEqual(first.stdout);
+    // The map file went away (or was changed): the link runs and writes it again.
+    unlinkSync(join(dir, 'side.map'));
+    expect(L.linkSync(args, { cwd: dir }).cached).toBeUndefined();
+    expect(readFileSync(join(dir, 'side.map'))).toEqual(map);
+    expect(L.linkSync(args, { cwd: dir }).cached).toBe(true);
+    writeFileSync(join(dir, 'side.map'), 'edited');
+    expect(L.linkSync(args, { cwd: dir }).cached).toBeUndefined();
+    expect(readFileSync(join(dir, 'side.map'))).toEqual(map);
   });
 });
