@@ -4,6 +4,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Linker, LinkError, linkSync } from '../lib/index.js';
 import { buildProgram, loadProgram, OPT_CONFIGS } from './support/programs.js';
@@ -170,6 +171,34 @@ describe('Linker', () => {
     const printed = linkSync([...argv, '--print-gc-sections'], { cwd: dir }).stdout;
     expect(printed.some((l) => l.startsWith('removing unused section'))).toBe(true);
     expect((await L.link([...argv, '--print-gc-sections'], { cwd: dir })).stdout).toEqual(printed);
+  }, 60_000);
+
+  it('replaces the output atomically: a reader never finds it missing or partial', async () => {
+    const out = join(dir, 'atomic.wasm');
+    const args = [...argv.filter((a, i, all) => a !== '-o' && all[i - 1] !== '-o'), '-o', 'atomic.wasm'];
+    const L = newLinker({ threads: 0 });
+    const size = L.linkSync(args, { cwd: dir }).bytes.length;
+    // Another thread opens and reads the output as fast as it can while this one relinks.
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const reader = new Worker(
+      `const { workerData, parentPort } = require('node:worker_threads');
+       const { readFileSync } = require('node:fs');
+       const stop = new Int32Array(workerData.stop);
+       let reads = 0, bad = 0;
+       while (Atomics.load(stop, 0) === 0) {
+         reads++;
+         try { if (readFileSync(workerData.out).length !== workerData.size) bad++; } catch { bad++; }
+       }
+       parentPort.postMessage({ reads, bad });`,
+      { eval: true, workerData: { stop: stop.buffer, out, size } },
+    );
+    const result = new Promise<{ reads: number; bad: number }>((resolve) => reader.once('message', resolve));
+    for (let i = 0; i < 300; i++) L.linkSync(args, { cwd: dir });
+    Atomics.store(stop, 0, 1);
+    const { reads, bad } = await result;
+    await reader.terminate();
+    expect(reads).toBeGreaterThan(0);
+    expect(bad).toBe(0);
   }, 60_000);
 
   it('clearCache() empties the worker threads\' caches too, and cacheBytes counts them', async () => {
