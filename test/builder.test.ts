@@ -231,6 +231,34 @@ describe('module builder: linking through relocations', () => {
     expect(e.all(5)).toBe(9);
   });
 
+  it('declareGlobal takes integers that fit (signed or unsigned) and refuses the rest', () => {
+    const value = (type: 'i32' | 'i64' | 'f32' | 'f64', init: number | bigint) => {
+      const b = new ModuleBuilder();
+      b.exportSymbol(b.declareGlobal('g', { type, init }));
+      return (new WebAssembly.Instance(new WebAssembly.Module(b.flush())).exports.g as WebAssembly.Global).value;
+    };
+    expect(value('i32', 0xffffffff)).toBe(-1);
+    expect(value('i32', -(2 ** 31))).toBe(-(2 ** 31));
+    expect(value('i64', 2n ** 64n - 1n)).toBe(-1n);
+    expect(value('i64', 2 ** 60)).toBe(2n ** 60n);
+    expect(value('f32', 1.5)).toBe(1.5);
+    expect(Number.isNaN(value('f64', NaN))).toBe(true);
+    const b = new ModuleBuilder();
+    for (const [type, init] of [
+      ['i32', 1.5],
+      ['i32', NaN],
+      ['i32', 2 ** 32],
+      ['i32', -(2 ** 31) - 1],
+      ['i64', 2n ** 64n],
+      ['i64', -(2n ** 63n) - 1n],
+      ['i64', 0.5],
+      ['i64', Infinity],
+    ] as const)
+      expect(() => b.declareGlobal(`g_${type}_${String(init)}`, { type, init }), `${type} ${String(init)}`).toThrow(
+        new BuilderError(`declareGlobal('g_${type}_${String(init)}'): init ${String(init)} is not an integer that fits ${type} (signed or unsigned)`),
+      );
+  });
+
   it('globals: __stack_pointer and user globals through R_WASM_GLOBAL_INDEX_LEB; exports of globals', async () => {
     const b = new ModuleBuilder({ stackSize: 4096 });
     const counter = b.declareGlobal('counter', { type: 'i32', mutable: true, init: 40 });

@@ -146,6 +146,13 @@ function segmentRank(name: string): number {
   return 2;
 }
 
+/** An integer in [-2^(bits-1), 2^bits): representable by a wasm iN.const, read signed or unsigned. */
+function fitsInt(v: number | bigint, bits: number): boolean {
+  if (typeof v === 'number' && !Number.isInteger(v)) return false;
+  const b = BigInt(v);
+  return b >= -(1n << BigInt(bits - 1)) && b < 1n << BigInt(bits);
+}
+
 export class ModuleBuilder {
   /** The `__stack_pointer` global (R_WASM_GLOBAL_INDEX_LEB/I32). */
   readonly stackPointer = SYM_STACK_POINTER;
@@ -358,6 +365,9 @@ export class ModuleBuilder {
     if (type !== 'i32' && type !== 'i64' && type !== 'f32' && type !== 'f64') throw new BuilderError(`${op}: type must be i32, i64, f32 or f64`);
     const init = opts.init ?? 0;
     if (typeof init === 'bigint' ? type !== 'i64' : typeof init !== 'number') throw new BuilderError(`${op}: init must be a number (or a bigint for i64)`);
+    // Integers must fit, signed or unsigned (0xffffffff is -1): nothing is rounded or wrapped.
+    const bits = type === 'i32' ? 32 : type === 'i64' ? 64 : 0;
+    if (bits && !fitsInt(init, bits)) throw new BuilderError(`${op}: init ${String(init)} is not an integer that fits ${type} (signed or unsigned)`);
     const id = this.alloc();
     this.initSymbol(id, K_GLOBAL, name, F_DEFINED);
     this.globalType[id] = E.VALTYPE_CODE[type];
