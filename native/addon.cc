@@ -15,6 +15,7 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -24,6 +25,15 @@
 #include "executor.h"
 #include "merge.h"
 #include "relocs.h"
+
+#if defined(__linux__)
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+#endif
 
 namespace {
 
@@ -410,7 +420,26 @@ Napi::Value DecodeRelocs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(weld::decodeRelocs(in, out)));
 }
 
+// exchangeFiles(a, b): swaps the names of two existing files in one step (Linux renameat2 with
+// RENAME_EXCHANGE) and returns 0, or an errno (ENOSYS where the system has no such call).
+// lib/output/index.ts replaces an output this way: as atomic as rename(2) over it, without the
+// flush ext4 makes on such a rename (auto_da_alloc), 0.1-1.5 ms a link. The raw system call, not
+// glibc's wrapper: the prebuild keeps needing nothing newer than glibc 2.14.
+Napi::Value ExchangeFiles(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) throw Napi::TypeError::New(env, "exchangeFiles: two paths expected");
+#if defined(__linux__) && defined(SYS_renameat2)
+  const std::string a = info[0].As<Napi::String>().Utf8Value();
+  const std::string b = info[1].As<Napi::String>().Utf8Value();
+  if (syscall(SYS_renameat2, AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) != 0) return Napi::Number::New(env, errno);
+  return Napi::Number::New(env, 0);
+#else
+  return Napi::Number::New(env, ENOSYS);
+#endif
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("exchangeFiles", Napi::Function::New(env, ExchangeFiles, "exchangeFiles"));
   exports.Set("decodeRelocs", Napi::Function::New(env, DecodeRelocs, "decodeRelocs"));
   exports.Set("mergeStrings", Napi::Function::New(env, MergeStrings, "mergeStrings"));
   exports.Set("execute", Napi::Function::New(env, Execute, "execute"));

@@ -6,6 +6,7 @@
 // the addon are skipped with the loader's reason in their title.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { executeTs, PlanError } from '../lib/backend/ts.js';
 import { loadNative, NATIVE_ABI } from '../lib/backend/native.js';
 import * as P from '../lib/plan/types.js';
+import { writeAtomic } from '../lib/output/index.js';
 
 const native = loadNative();
 const expectNative = process.env.WELD_EXPECT_NATIVE === '1';
@@ -326,5 +328,33 @@ describe('native executor', () => {
       else process.env.WELD_NATIVE_ADDON = saved;
       vi.resetModules();
     }
+  });
+});
+
+describe('exchangeFiles (how an output replaces the old one)', () => {
+  const exchange = native.ok ? native.exchangeFiles : null;
+  it.skipIf(!exchange || process.platform !== 'linux')(`swaps two files' names in one step; writeAtomic replaces files and links with it${unavailable}`, () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weld-xchg-'));
+    const a = path.join(dir, 'a');
+    const b = path.join(dir, 'b');
+    fs.writeFileSync(a, 'new');
+    fs.writeFileSync(b, 'old');
+    expect(exchange!(a, b)).toBe(0);
+    expect(fs.readFileSync(b, 'utf8')).toBe('new');
+    expect(fs.readFileSync(a, 'utf8')).toBe('old');
+    // No old file: ENOENT (the caller renames).
+    expect(exchange!(a, path.join(dir, 'none'))).toBe(os.constants.errno.ENOENT);
+    fs.symlinkSync(b, path.join(dir, 'link'));
+    fs.mkdirSync(path.join(dir, 'sub'));
+    expect(() => (exchange as unknown as (x: unknown) => number)(1)).toThrow('exchangeFiles: two paths expected');
+    // writeAtomic: over a file, over a symbolic link (replaced, as rename does), into nothing.
+    writeAtomic(b, new TextEncoder().encode('newer'));
+    expect(fs.readFileSync(b, 'utf8')).toBe('newer');
+    writeAtomic(path.join(dir, 'link'), new TextEncoder().encode('via link'));
+    expect(fs.lstatSync(path.join(dir, 'link')).isSymbolicLink()).toBe(false);
+    expect(fs.readFileSync(path.join(dir, 'link'), 'utf8')).toBe('via link');
+    expect(fs.readFileSync(b, 'utf8')).toBe('newer');
+    writeAtomic(path.join(dir, 'fresh'), new TextEncoder().encode('x'));
+    expect(fs.readdirSync(dir).sort()).toEqual(['a', 'b', 'fresh', 'link', 'sub']);
   });
 });

@@ -48,6 +48,11 @@ export interface NativeExecutor {
   mergeStrings(buffers: Uint8Array[], ranges: Uint32Array, alignLog2: number): MergedStrings | number;
   /** The .node file that was loaded. */
   path: string;
+  /**
+   * Swaps two files' names in one step; 0 or an errno (native/addon.cc). Absent from addons
+   * built before it: callers fall back to rename.
+   */
+  exchangeFiles: ((a: string, b: string) => number) | null;
 }
 
 export interface NativeUnavailable {
@@ -63,6 +68,7 @@ interface Addon {
   executeAsync(plan: unknown): Promise<Uint8Array>;
   mergeStrings(buffers: Uint8Array[], ranges: Uint32Array, alignLog2: number): MergedStrings | number;
   decodeRelocs: DecodeRelocs;
+  exchangeFiles?: (a: string, b: string) => number;
   planVersion: number;
   abi: number;
 }
@@ -157,7 +163,8 @@ function load(): NativeLoadResult {
     // The addon takes alignments up to 2^31 (all LLVM writes); beyond that the reference does.
     const mergeStrings = (buffers: Uint8Array[], ranges: Uint32Array, alignLog2: number) =>
       alignLog2 <= 31 ? addon.mergeStrings(buffers, ranges, alignLog2) : mergeStringsTs(buffers, ranges, alignLog2);
-    return { ok: true, execute, executeAsync, mergeStrings, decodeRelocs: addon.decodeRelocs, path: file };
+    const exchangeFiles = typeof addon.exchangeFiles === 'function' ? addon.exchangeFiles : null;
+    return { ok: true, execute, executeAsync, mergeStrings, decodeRelocs: addon.decodeRelocs, exchangeFiles, path: file };
   } catch (e) {
     return { ok: false, reason: `native backend failed to load: ${describe(e)}` };
   }
