@@ -191,6 +191,17 @@ describe('--shared-memory matches wasm-ld 22', () => {
     );
   });
 
+  it('errors: thread-local storage needs atomics and bulk-memory, also without shared memory', async () => {
+    // --features replaces what the objects name: TLS segments are live, atomics is not allowed.
+    const { lld, weld } = await both(['tls.o', 'def.o', '--no-entry', '--export=get_tcount', '--features=bulk-memory,mutable-globals']);
+    expectSameLink(weld, lld);
+    expect(weld.messages).toContain("error: 'atomics' feature must be used in order to use thread-local storage");
+    // Without a live TLS segment (--gc-sections drops it), no such error.
+    const dropped = await both(['tls.o', 'def.o', '--no-entry', '--export=get_data1', '--features=bulk-memory,mutable-globals']);
+    expectSameLink(dropped.weld, dropped.lld);
+    expect(dropped.weld.messages.join('\n')).not.toContain('thread-local storage');
+  });
+
   it('--no-check-features skips the feature checks', async () => {
     const weld = await same(['--shared-memory', '--no-check-features', 'plain.o', '--no-entry', '--export=plain']);
     expect(weld.code).toBe(0);

@@ -261,7 +261,6 @@ export class Writer {
     const used = new Map<string, string>();
     const disallowed = new Map<string, string>();
     const allowed = this.features;
-    let tlsUsed = false;
     // As lld: PIC objects should all name mutable-globals, but a PIC output always has it
     // (objects without a target_features section, as wabt writes them, included).
     if (cfg.isPic) allowed.add('mutable-globals');
@@ -282,8 +281,9 @@ export class Writer {
           if (!used.has(f.name)) used.set(f.name, name);
         } else if (!disallowed.has(f.name)) disallowed.set(f.name, name);
       }
-      tlsUsed ||= file.segments.some((s) => s.live && s.isTLS);
     }
+    // A live TLS input segment always lands in the output's .tdata (and only one does).
+    const tlsUsed = this.segments.some((s) => s.isTLS);
     if (infer) for (const f of used.keys()) allowed.add(f);
     if (!cfg.checkFeatures) return this.finishFeatures();
     if (cfg.sharedMemory) {
