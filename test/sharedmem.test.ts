@@ -86,6 +86,37 @@ get_bad:
   i32.add
   end_function
 ${ASM_FEATURES}`,
+  // Target features by hand: a use of a feature that another object disallows ('-').
+  'useatomics.s': `.section .text.use_atomics,"",@
+.globl use_atomics
+.type use_atomics,@function
+use_atomics:
+  .functype use_atomics () -> ()
+  end_function
+.section .custom_section.target_features,"",@
+.int8 2
+.int8 43
+.int8 7
+.ascii "atomics"
+.int8 43
+.int8 4
+.ascii "simd"
+`,
+  'noatomics.s': `.section .text.no_atomics,"",@
+.globl no_atomics
+.type no_atomics,@function
+no_atomics:
+  .functype no_atomics () -> ()
+  end_function
+.section .custom_section.target_features,"",@
+.int8 2
+.int8 45
+.int8 7
+.ascii "atomics"
+.int8 45
+.int8 10
+.ascii "shared-mem"
+`,
 };
 
 async function put(sources: Record<string, string>, args: string[]): Promise<void> {
@@ -200,6 +231,18 @@ describe('--shared-memory matches wasm-ld 22', () => {
     const dropped = await both(['tls.o', 'def.o', '--no-entry', '--export=get_data1', '--features=bulk-memory,mutable-globals']);
     expectSameLink(dropped.weld, dropped.lld);
     expect(dropped.weld.messages.join('\n')).not.toContain('thread-local storage');
+  });
+
+  it('errors: a feature one object uses and another disallows; --features that leave one out', async () => {
+    const conflict = await both(['useatomics.o', 'noatomics.o', '--no-entry', '--export=use_atomics', '--export=no_atomics']);
+    expectSameLink(conflict.weld, conflict.lld);
+    expect(conflict.weld.messages).toEqual(["error: Target feature 'atomics' used in useatomics.o is disallowed by noatomics.o. Use --no-check-features to suppress."]);
+    const explicit = await both(['useatomics.o', '--no-entry', '--export=use_atomics', '--features=atomics']);
+    expectSameLink(explicit.weld, explicit.lld);
+    expect(explicit.weld.messages).toEqual(["error: Target feature 'simd' used by useatomics.o is not allowed."]);
+    const fine = await both(['useatomics.o', 'noatomics.o', '--no-entry', '--export=use_atomics', '--no-check-features']);
+    expectSameLink(fine.weld, fine.lld);
+    expect(fine.weld.code).toBe(0);
   });
 
   it('--no-check-features skips the feature checks', async () => {

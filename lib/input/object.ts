@@ -169,6 +169,8 @@ export interface ObjectData {
    * the relocations on first use and kept with the cached object (gc/index.ts chunkRefs).
    */
   liveRefs: Uint32Array | null;
+  /** Not parsed: `features` as small integers, made on first use (layout/writer.ts featureIds). */
+  featureIds: Int32Array | null;
   features: { prefix: number; name: string }[];
   producers: ProducerField[];
   hasLinking: boolean;
@@ -481,6 +483,7 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     dataRelocEnd: 0,
     calledDirectly: new Uint8Array(0),
     liveRefs: null,
+    featureIds: null,
     features: [],
     producers: [],
     hasLinking: false,

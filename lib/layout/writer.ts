@@ -3,7 +3,7 @@
 
 import { stringMapOrder } from '../util/stringmap.js';
 import { basename } from 'node:path';
-import type { FuncType, GlobalType, InitExpr, Limits, TableType } from '../input/object.js';
+import type { FuncType, GlobalType, InitExpr, Limits, ObjectData, TableType } from '../input/object.js';
 import * as W from '../input/wasm.js';
 import type { Context } from '../resolve/context.js';
 import {
@@ -60,6 +60,36 @@ for (const t of [
   W.R_MEMORY_ADDR_TLS_SLEB64,
 ])
   SCAN_TYPE[t] = 1;
+
+// Target feature names as small integers, for every link of the process (featureIds).
+const FEATURE_IDS = new Map<string, number>();
+const FEATURE_NAMES: string[] = [];
+let FEATURE_MARKS = new Uint8Array(64);
+
+/** An object's features as `id * 2 + (disallowed ? 1 : 0)`, made once per parsed object. */
+function featureIds(d: ObjectData): Int32Array {
+  if (d.featureIds) return d.featureIds;
+  const ids = new Int32Array(d.features.length);
+  for (let i = 0; i < d.features.length; i++) {
+    const f = d.features[i];
+    let id = FEATURE_IDS.get(f.name);
+    if (id === undefined) {
+      id = FEATURE_NAMES.length;
+      FEATURE_IDS.set(f.name, id);
+      FEATURE_NAMES.push(f.name);
+    }
+    ids[i] = id * 2 + (f.prefix === 0x2d ? 1 : 0);
+  }
+  return (d.featureIds = ids);
+}
+
+/** A zeroed scratch array of n marks. */
+function featureMarks(n: number): Uint8Array {
+  if (FEATURE_MARKS.length < n) FEATURE_MARKS = new Uint8Array(n * 2);
+  const m = FEATURE_MARKS.subarray(0, n);
+  m.fill(0);
+  return m;
+}
 
 const NULL_SIG: FuncType = { key: '\x60\x00\x00', params: [], results: [] };
 
@@ -270,6 +300,18 @@ export class Writer {
       for (const f of cfg.features!) allowed.add(f);
       if (!cfg.checkFeatures) return this.finishFeatures();
     }
+    // A live TLS input segment always lands in the output's .tdata (and only one does).
+    const tlsUsed = this.segments.some((s) => s.isTLS);
+    if (this.featuresWithoutConflict(infer)) {
+      if (!cfg.checkFeatures) return this.finishFeatures();
+      if (cfg.sharedMemory)
+        for (const f of ['atomics', 'bulk-memory'])
+          if (!allowed.has(f)) ctx.diag.error(`'${f}' feature must be used in order to use shared memory`);
+      if (tlsUsed)
+        for (const f of ['atomics', 'bulk-memory'])
+          if (!allowed.has(f)) ctx.diag.error(`'${f}' feature must be used in order to use thread-local storage`);
+      return this.finishFeatures();
+    }
     for (let fileIndex = 0, objectFiles = ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
       const file = objectFiles[fileIndex];
       // lld names files here by InputFile::getName: an archive member without its archive.
@@ -282,8 +324,6 @@ export class Writer {
         } else if (!disallowed.has(f.name)) disallowed.set(f.name, name);
       }
     }
-    // A live TLS input segment always lands in the output's .tdata (and only one does).
-    const tlsUsed = this.segments.some((s) => s.isTLS);
     if (infer) for (const f of used.keys()) allowed.add(f);
     if (!cfg.checkFeatures) return this.finishFeatures();
     if (cfg.sharedMemory) {
@@ -308,6 +348,34 @@ export class Writer {
       }
     }
     this.finishFeatures();
+  }
+
+  /**
+   * The common case of populateTargetFeatures, from each object's features as small integers
+   * (featureIds): no feature is both used and disallowed, none used is outside an explicit
+   * --features, and shared memory is not disallowed. Then the allowed set is all that is needed
+   * (the features used, when inferred), not which file named each feature first; returns false
+   * when a message may need that (the caller then does it all by name).
+   */
+  private featuresWithoutConflict(infer: boolean): boolean {
+    const files = this.ctx.objectFiles;
+    for (let i = 0; i < files.length; i++) featureIds(files[i].data);
+    const mark = featureMarks(FEATURE_NAMES.length);
+    for (let i = 0; i < files.length; i++) {
+      const ids = files[i].data.featureIds!;
+      // Bit 1: used somewhere; bit 2: disallowed somewhere.
+      for (let j = 0; j < ids.length; j++) mark[ids[j] >> 1] |= (ids[j] & 1) + 1;
+    }
+    const cfg = this.ctx.config;
+    const sharedMem = FEATURE_IDS.get('shared-mem');
+    if (cfg.checkFeatures && cfg.sharedMemory && sharedMem !== undefined && (mark[sharedMem] & 2) !== 0) return false;
+    for (let f = 0; f < mark.length; f++) {
+      if (mark[f] === 3 && cfg.checkFeatures) return false;
+      if ((mark[f] & 1) === 0) continue;
+      if (infer) this.features.add(FEATURE_NAMES[f]);
+      else if (cfg.checkFeatures && !this.features.has(FEATURE_NAMES[f])) return false;
+    }
+    return true;
   }
 
   private finishFeatures(): void {
