@@ -65,6 +65,12 @@ const ASM_FEATURES = `.section .custom_section.target_features,"",@
 .int8 11
 .ascii "bulk-memory"
 `;
+/** An empty function `name` and a target_features section of `features` ("+name", "-name"). */
+function withFeatures(name: string, features: string[]): string {
+  const entries = features.map((f) => `.int8 ${f.charCodeAt(0)}\n.int8 ${f.length - 1}\n.ascii "${f.slice(1)}"\n`).join('');
+  return `.section .text.${name},"",@\n.globl ${name}\n.type ${name},@function\n${name}:\n  .functype ${name} () -> ()\n  end_function\n.section .custom_section.target_features,"",@\n.int8 ${features.length}\n${entries}`;
+}
+
 const ASM_SOURCES: Record<string, string> = {
   'gottls.s': `.globaltype GOT.mem.ext_tls, i32
 .section .text.get_got,"",@
@@ -87,36 +93,8 @@ get_bad:
   end_function
 ${ASM_FEATURES}`,
   // Target features by hand: a use of a feature that another object disallows ('-').
-  'useatomics.s': `.section .text.use_atomics,"",@
-.globl use_atomics
-.type use_atomics,@function
-use_atomics:
-  .functype use_atomics () -> ()
-  end_function
-.section .custom_section.target_features,"",@
-.int8 2
-.int8 43
-.int8 7
-.ascii "atomics"
-.int8 43
-.int8 4
-.ascii "simd"
-`,
-  'noatomics.s': `.section .text.no_atomics,"",@
-.globl no_atomics
-.type no_atomics,@function
-no_atomics:
-  .functype no_atomics () -> ()
-  end_function
-.section .custom_section.target_features,"",@
-.int8 2
-.int8 45
-.int8 7
-.ascii "atomics"
-.int8 45
-.int8 10
-.ascii "shared-mem"
-`,
+  'useatomics.s': withFeatures('use_atomics', ['+atomics', '+simd']),
+  'noatomics.s': withFeatures('no_atomics', ['-atomics', '-shared-mem']),
 };
 
 async function put(sources: Record<string, string>, args: string[]): Promise<void> {
