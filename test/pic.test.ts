@@ -98,6 +98,8 @@ beforeAll(async () => {
     '-fvisibility=default',
   ]);
   await put({ 'tls.c': TLS, 'tls2.c': '_Thread_local int ext_tv = 4;\n' }, ['-O2', '-fPIC', '-fvisibility=default', '-matomics', '-mbulk-memory']);
+  // -fPIC with debug info, linked statically: DWARF names __memory_base by a global index.
+  await put({ 'picdebug.c': 'int unused_var = 1;\nint used(void) { return unused_var; }\n' }, ['-O0', '-g', '-fPIC']);
   // TLS data holding addresses: relocations in .tdata, applied by __wasm_apply_data_relocs.
   await put({ 'tlsptr.c': 'int g;\n_Thread_local int *tp = &g;\nint **addr(void) { return &tp; }\n' }, ['-O1', '-fPIC', '-fvisibility=default', '-matomics', '-mbulk-memory']);
 }, 180_000);
@@ -109,6 +111,8 @@ async function same(args: string[]): Promise<LinkOutcome> {
 }
 
 const XPIC = '--experimental-pic';
+/** DW_OP_WASM_location, kind global (a u32 index follows). */
+const GLOBAL_LOCATION = Buffer.from([0xed, 0x03]);
 
 describe('-shared and -pie match wasm-ld 22', () => {
   const ok: [string, string[]][] = [
@@ -136,6 +140,9 @@ describe('-shared and -pie match wasm-ld 22', () => {
     ['--unresolved-symbols=import-dynamic, data relocations in several files, many GOT entries', ['dyn2.o', 'lib.o', '--no-entry', '--export=api', '--export=get2', '--unresolved-symbols=import-dynamic']],
     ['--unresolved-symbols=import-dynamic with --experimental-pic', ['lib.o', 'main.o', '--entry=main', '--unresolved-symbols=import-dynamic', XPIC]],
     ['--unresolved-symbols=import-dynamic in a shared library', ['-shared', XPIC, 'lib.o', '--unresolved-symbols=import-dynamic']],
+    // DWARF's R_WASM_GLOBAL_INDEX_I32 against __memory_base, which has no GOT entry: lld writes
+    // its INVALID_INDEX (ff ff ff ff).
+    ['a static link of -fPIC -g code: global index relocations in debug info without a GOT entry', ['picdebug.o', '--no-entry', '--export=used']],
   ];
   for (const [what, args] of ok) {
     it(what, async () => {
@@ -143,6 +150,16 @@ describe('-shared and -pie match wasm-ld 22', () => {
       expect(weld.code).toBe(0);
     });
   }
+
+  it('-fPIC -g code in a static link with no live code: DWARF names __memory_base, which has no GOT entry', () => {
+    // wasm-ld 22 writes getGOTIndex() unchecked, its INVALID_INDEX (the YoWASP build asserts
+    // there instead, so no differential here): DW_OP_WASM_location global (ed 03) ff ff ff ff.
+    // (The other global location is the frame base, __stack_pointer: global 0.)
+    const bytes = Buffer.from(runLink({ argv: ['picdebug.o', '--no-entry', '-o', 'picdebug.wasm'], cwd: dir }).bytes);
+    const globals: string[] = [];
+    for (let i = bytes.indexOf(GLOBAL_LOCATION); i >= 0; i = bytes.indexOf(GLOBAL_LOCATION, i + 1)) globals.push(bytes.subarray(i + 2, i + 6).toString('hex'));
+    expect(globals).toEqual(['ffffffff', '00000000']);
+  });
 
   it('errors: an object built without -fPIC', async () => {
     const weld = await same(['-pie', XPIC, 'lib.o', 'mainstatic.o', '--entry=main']);

@@ -197,6 +197,9 @@ function fill4(mode: Uint8Array, k: number, m: number): void {
   mode[k + 3] = m;
 }
 
+/** lld's INVALID_INDEX (UINT32_MAX). */
+const INVALID_INDEX = 0xffffffff;
+
 function planFile(ctx: Context, f: ObjFile): P.PlanFile {
   const d = f.data;
   const n = f.symbols.length;
@@ -215,7 +218,10 @@ function planFile(ctx: Context, f: ObjFile): P.PlanFile {
       continue;
     }
     fill4(mode, k, P.MODE_ZERO);
-    if (s.gotIndex >= 0) put(value, mode, k + P.SLOT_GLOBAL, s.gotIndex, P.MODE_VALUE);
+    // A global index relocation against anything but a global names its GOT entry; without one
+    // (debug info of -fPIC code naming __memory_base in a static link) lld writes its
+    // getGOTIndex() all the same: INVALID_INDEX.
+    put(value, mode, k + P.SLOT_GLOBAL, s.gotIndex >= 0 ? s.gotIndex : INVALID_INDEX, P.MODE_VALUE);
     switch (s.kind) {
       case DefinedFunction:
       case UndefinedFunction:
