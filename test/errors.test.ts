@@ -161,6 +161,9 @@ describe('errors and warnings match wasm-ld 22', () => {
     expect((await same([...NE, 'def.o', '--export=foo', '--extra-features=simd128,atomics'])).code).toBe(0);
     expect((await same([...NE, 'def.o', '--export=foo', '--features=bulk-memory,bulk-memory-opt,call-indirect-overlong,multivalue,mutable-globals,nontrapping-fptoint,reference-types,sign-ext'])).code).toBe(0);
     expect((await same([...NE, 'def.o', '--export=foo', '--no-check-features', '--features=sign-ext'])).code).toBe(0);
+    // Empty values are dropped, as llvm::opt does: no feature with an empty name.
+    for (const empty of ['--extra-features=', '--extra-features=simd128,', '--extra-features=,simd128,,atomics', '--no-check-features --features='])
+      expect((await same([...NE, 'def.o', '--export=foo', ...empty.split(' ')])).code).toBe(0);
     // Used features outside --features: one error each, in the hash order of wasm-ld's StringMap.
     for (const allowed of ['mutable-globals', 'sign-ext,multivalue', 'simd128'])
       expect((await same([...NE, 'def.o', 'usefn.o', '--export=foo', '--allow-undefined', `--features=${allowed}`])).code).toBe(1);

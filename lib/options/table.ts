@@ -251,7 +251,8 @@ function tryCandidates(list: { spelling: string; spec: OptSpec }[] | undefined, 
       case 'joined':
         return { ok: true, arg: { id: spec.id, spelling, values: [s.slice(spelling.length)], index: i }, next: i + 1 };
       case 'commaJoined':
-        return { ok: true, arg: { id: spec.id, spelling, values: s.slice(spelling.length).split(','), index: i }, next: i + 1 };
+        // As llvm::opt: empty values ("a,,b", a trailing comma, nothing at all) are dropped.
+        return { ok: true, arg: { id: spec.id, spelling, values: s.slice(spelling.length).split(',').filter((v) => v !== ''), index: i }, next: i + 1 };
       case 'separate':
         if (!exact) continue;
         if (i + 1 >= argv.length) return { ok: false, kind: 'missing', text: s, next: i + 1 };
