@@ -396,8 +396,6 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
 
   const writer = new Writer(ctx);
   const layout = writer.run();
-  diag.checkpoint();
-  mark('layout');
   const writeMap = (l: Layout, fnPos?: CompressedLayout['functions']) => {
     if (!config.mapFile) return;
     const r = writer.result;
@@ -412,6 +410,15 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
     }
     diag.checkpoint();
   };
+  // The errors the writer reported stop the link after the map is written, as in lld's Writer.
+  if (diag.errorCount > 0 && !config.compressRelocations)
+    try {
+      writeMap(layout);
+    } catch {
+      // The link fails anyway (checkpoint below): its errors say why.
+    }
+  diag.checkpoint();
+  mark('layout');
   // With --compress-relocations the map describes the compressed module, written after it.
   if (!config.compressRelocations) writeMap(layout);
   const plan = buildPlan(ctx, layout);

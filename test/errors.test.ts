@@ -181,6 +181,15 @@ describe('errors and warnings match wasm-ld 22', () => {
     expect(r.code).toBe(0);
     expect(w.stdout.join('\n') + '\n').toBe(r.stdout);
   });
+  it('--print-map still prints when the writer reports an error (the map comes before lld stops)', async () => {
+    const args = [...NE, 'mvp.o', '--export=__stack_pointer', '--print-map', '-o', 'out.wasm'];
+    const r = await wasmLd(args, { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/__stack_pointer/);
+    const lines: string[] = [];
+    expect(() => runLink({ argv: args, cwd: dir, requireOutput: true, onStdout: (l) => lines.push(l) })).toThrow(/mutable global exported but 'mutable-globals' feature not present/);
+    expect(lines.join('\n') + '\n').toBe(r.stdout);
+  });
   it('constructors keep working with --no-gc-sections and --print-gc-sections', async () => {
     expect((await same([...NE, 'ctor.o', '--export=keep', '--no-gc-sections'])).code).toBe(0);
     expect((await same([...NE, 'ctor.o', 'def.o', '--export=keep', '--print-gc-sections'])).code).toBe(0);
