@@ -352,7 +352,7 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
     if (req.requireOutput !== false || config.output) checkOptions(config, diag);
     else if (config.importTable && config.exportTable) diag.error('--import-table and --export-table may not be used together');
     diag.checkpoint();
-    if (config.allowUndefinedFile) loader.readImportFile(config.allowUndefinedFile);
+    if (config.allowUndefinedFile !== null) loader.readImportFile(config.allowUndefinedFile);
   } finally {
     // As lld, the tar holds what was read even when reading failed.
     if (repro) writeReproduce(repro, loader.read, req.cwd, diag);

@@ -59,6 +59,8 @@ beforeAll(async () => {
   });
   writeFileSync(join(dir, 'mvp.o'), readFileSync(mvp));
   writeFileSync(join(dir, 'allowed.txt'), 'missing_fn\n');
+  // As lld's args::getLines reads it: lines trimmed, '#' comments and blank lines skipped.
+  writeFileSync(join(dir, 'allowed2.txt'), '# symbols the host provides\n  missing_fn\t\r\n\n   \nmissing_data \n#missing_other\n');
   writeFileSync(join(dir, 'garbage.o'), 'this is not wasm');
 }, 180_000);
 
@@ -79,6 +81,13 @@ describe('errors and warnings match wasm-ld 22', () => {
   });
   it('--allow-undefined-file imports the listed symbols only', async () => {
     expect((await same([...NE, 'undef.o', '--export=u', '--allow-undefined-file=allowed.txt'])).code).toBe(1);
+    expect((await same([...NE, 'undef.o', '--export=u', '--allow-undefined-file=allowed2.txt'])).code).toBe(0);
+    // An empty name is a file that cannot be opened (as native wasm-ld 22 says it: the YoWASP
+    // build's WASI file system opens the directory instead); an empty argument is nothing at all.
+    expect(() => runLink({ argv: [...NE, 'undef.o', '--export=u', '--allow-undefined', '--allow-undefined-file=', '-o', 'out.wasm'], cwd: dir })).toThrow(
+      expect.objectContaining({ diagnostics: [{ severity: 'error', message: 'cannot open : No such file or directory', file: '' }] }),
+    );
+    expect((await same([...NE, '', 'undef.o', '--export=u', '--allow-undefined', ''])).code).toBe(0);
   });
   it('duplicate symbols name both files', async () => {
     expect((await same([...NE, 'def.o', 'dup.o', '--export=twice'])).code).toBe(1);

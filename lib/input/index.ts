@@ -149,7 +149,8 @@ export class InputLoader {
   }
 
   private abs(p: string): string {
-    return isAbsolute(p) ? p : join(this.cwd, p);
+    // An empty name stays empty (lld's open("") fails with ENOENT), not the directory itself.
+    return p === '' || isAbsolute(p) ? p : join(this.cwd, p);
   }
 
   createFiles(): void {
@@ -210,9 +211,10 @@ export class InputLoader {
       return;
     }
     this.read.push({ path, key: r.key, bytes: r.bytes });
+    // lld's args::getLines: each line trimmed of blanks, blank lines and '#' comments skipped.
     for (const line of new TextDecoder().decode(r.bytes).split('\n')) {
-      const l = line.replace(/\r$/, '');
-      if (l) this.config.allowUndefinedSymbols.add(l);
+      const l = line.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+      if (l && l[0] !== '#') this.config.allowUndefinedSymbols.add(l);
     }
   }
 

@@ -86,7 +86,8 @@ export interface LinkOptions {
   extraFeatures: string[] | null;
   /** Names from --allow-undefined-file and <lib>.imports side files. */
   allowUndefinedSymbols: Set<string>;
-  allowUndefinedFile: string;
+  /** null: not given (an empty value is a file name, which cannot be opened). */
+  allowUndefinedFile: string | null;
   exports: string[];
   exportIfDefined: string[];
   undefined: string[];
@@ -174,6 +175,12 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   const unknown: string[] = [];
   let missing = '';
   for (let i = 0; i < argv.length; ) {
+    // As llvm::opt::OptTable::ParseArgs: an empty argument is no input (an option's separate
+    // value may still be empty).
+    if (argv[i] === '') {
+      i++;
+      continue;
+    }
     const r = parseOne(argv, i);
     if (r.ok) args.push(r.arg);
     else if (r.kind === 'unknown') unknown.push(r.text);
@@ -309,7 +316,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     features: has('features') ? lastOf(args, 'features')!.values : null,
     extraFeatures: has('extra_features') ? lastOf(args, 'extra_features')!.values : null,
     allowUndefinedSymbols: new Set(),
-    allowUndefinedFile: value('allow_undefined_file'),
+    allowUndefinedFile: has('allow_undefined_file') ? value('allow_undefined_file') : null,
     exports: all('export'),
     exportIfDefined: all('export_if_defined'),
     undefined: all('undefined'),
