@@ -84,5 +84,9 @@ describe('-m wasm64 matches wasm-ld 22', () => {
     const { lld, weld } = await linkBoth(['lib.o', 'main.o', '--entry=main', '-o', 'out.wasm'], dir);
     expectSameLink(weld, lld);
     expect(weld.messages).toEqual(['error: lib.o: must specify -mwasm64 to process wasm64 object files']);
+    // With -m wasm32 given, lld words it as the other mismatch.
+    const m32 = await linkBoth(['-m', 'wasm32', 'lib.o', 'main.o', '--entry=main', '-o', 'out.wasm'], dir);
+    expectSameLink(m32.weld, m32.lld);
+    expect(m32.weld.messages).toEqual(["error: lib.o: wasm32 object file can't be linked in wasm64 mode"]);
   });
 });

@@ -52,6 +52,8 @@ export interface LinkOptions {
   relocatable: boolean;
   /** -m wasm64: memory64 objects, 64-bit addresses. */
   is64: boolean;
+  /** -m was given: lld's is64 is then set, which words the wasm32/wasm64 mismatch error. */
+  machineGiven: boolean;
   /** --emit-relocs: a final module that keeps its relocations (linking and reloc.* sections). */
   emitRelocs: boolean;
   /** Shared libraries' function signatures must match (off with --no-shlib-sigcheck). */
@@ -337,6 +339,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     experimentalPic: has('experimental_pic'),
     relocatable,
     is64: false,
+    machineGiven: false,
     emitRelocs: has('emit_relocs'),
     shlibSigCheck: !has('no_shlib_sigcheck'),
     compressRelocations: has('compress_relocations'),
@@ -348,6 +351,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   if (o.maxMemory !== 0 && o.noGrowableMemory) diag.error('--max-memory is incompatible with --no-growable-memory');
   const m = lastOf(args, 'm');
   if (m) {
+    o.machineGiven = true;
     if (m.values[0] === 'wasm64') o.is64 = true;
     else if (m.values[0] !== 'wasm32') diag.error(`invalid target architecture: ${m.values[0]}`);
   }

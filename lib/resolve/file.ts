@@ -205,7 +205,8 @@ export function parseFile(ctx: Context, file: ObjFile): void {
   const symtab = ctx.symtab;
   if (d.isShared) ctx.diag.fatal(`attempted static link of dynamic object ${file}`, { file: file.toString() });
   if (!d.hasLinking) ctx.diag.fatal(`${file}: not a relocatable wasm file`, { file: file.toString() });
-  if (d.is64 && !ctx.config.is64) ctx.diag.fatal(`${file}: must specify -mwasm64 to process wasm64 object files`, { file: file.toString() });
+  // lld's checkArch: `!is64` there is "no -m given" (an optional), so -m wasm32 gets the second.
+  if (d.is64 && !ctx.config.machineGiven) ctx.diag.fatal(`${file}: must specify -mwasm64 to process wasm64 object files`, { file: file.toString() });
   else if (d.is64 !== ctx.config.is64) ctx.diag.fatal(`${file}: wasm32 object file can't be linked in wasm64 mode`, { file: file.toString() });
 
   file.keptComdats = d.comdats.map((c) => symtab.addComdat(c.name));
