@@ -145,8 +145,13 @@ describe('errors and warnings match wasm-ld 22', () => {
       ['--max-memory=1000'],
       ['--initial-memory=8589934592'],
       ['--page-size=7'],
+      // -z values are read with C's radix prefixes, every digit checked (09 is no octal number).
+      ['-z', 'stack-size=09'],
+      ['-z', 'stack-size=0x'],
     ])
       expect((await same([...NE, 'def.o', ...flags])).code).toBe(1);
+    for (const size of ['0o200000', '0200000', '0x20000', '0b100000000000000000', '131072'])
+      expect((await same([...NE, 'def.o', '--export=foo', '-z', `stack-size=${size}`])).code).toBe(0);
   });
   it('command-line and file errors', async () => {
     expect((await same(['--bogus-flag', 'def.o'])).code).toBe(1);

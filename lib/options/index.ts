@@ -451,11 +451,19 @@ export function checkOptions(o: LinkOptions, diag: Diagnostics): void {
   }
 }
 
-/** strtoull-like parse with base autodetection (0x.., 0..), as llvm::to_integer(s, v, 0). */
+/** strtoull-like parse with base autodetection, as llvm::to_integer(s, v, 0). */
 export function parseCInteger(s: string): number | null {
-  if (/^0[xX][0-9a-fA-F]+$/.test(s)) return parseInt(s.slice(2), 16);
-  if (/^0[0-7]+$/.test(s)) return parseInt(s.slice(1), 8);
-  if (/^0[bB][01]+$/.test(s)) return parseInt(s.slice(2), 2);
-  if (/^\d+$/.test(s)) return Number(s);
-  return null;
+  // llvm::to_integer (radix 0): 0x/0X hex, 0b/0B binary, 0o or a leading 0 octal, else decimal;
+  // every digit must fit the radix, and the value a uint64_t.
+  let radix = 10;
+  let digits = s;
+  if (/^0[xX]/.test(s)) [radix, digits] = [16, s.slice(2)];
+  else if (/^0[bB]/.test(s)) [radix, digits] = [2, s.slice(2)];
+  else if (s.startsWith('0o')) [radix, digits] = [8, s.slice(2)];
+  else if (/^0\d/.test(s)) [radix, digits] = [8, s.slice(1)];
+  const valid = radix === 16 ? /^[0-9a-fA-F]+$/ : radix === 8 ? /^[0-7]+$/ : radix === 2 ? /^[01]+$/ : /^\d+$/;
+  if (!valid.test(digits)) return null;
+  const prefix = radix === 16 ? '0x' : radix === 8 ? '0o' : radix === 2 ? '0b' : '';
+  const v = BigInt(prefix + digits);
+  return v < 1n << 64n ? Number(v) : null;
 }
