@@ -28,6 +28,7 @@ const SOURCES: Record<string, string> = {
   'wrapuse.c': 'int bar(int);\nint mainish(void) { return bar(4); }\n',
   'wrapdef.c': 'int bar(int x) { return x + 1; }\n',
   'wrapper.c': 'int __real_bar(int);\nint __wrap_bar(int x) { return __real_bar(x) * 10; }\n',
+  'wrapdata.c': 'int dat = 1;\nint setdat(void) { dat = 5; return dat; }\n',
   'wrapsig.c': 'int bar(int x, int y) { return x + y; }\n',
   'fptr.c': 'int a(int x) { return x + 1; }\nint b(int x) { return x * 2; }\nint (*tab[])(int) = {a, b};\n__attribute__((export_name("call"))) int call(int i, int x) { return tab[i & 1](x); }\n',
 };
@@ -109,6 +110,12 @@ describe('errors and warnings match wasm-ld 22', () => {
     expect((instance.exports.mainish as () => number)()).toBe(50);
     // A --wrap of a name nobody uses changes nothing.
     expect((await same([...NE, 'wrapuse.o', 'wrapdef.o', '--export=mainish', '--wrap=nobody'])).code).toBe(0);
+  });
+  it('--wrap of a data symbol: __wrap_dat is undefined (wasm-ld 22 crashes here; weld reports it)', () => {
+    const argv = [...NE, 'wrapdata.o', '--export=setdat', '--wrap=dat', '-o', 'out.wasm'];
+    expect(() => runLink({ argv, cwd: dir })).toThrow(expect.objectContaining({ diagnostics: [{ severity: 'error', message: 'wrapdata.o: undefined symbol: __wrap_dat', file: 'wrapdata.o', symbol: '__wrap_dat' }] }));
+    // Allowed to stay undefined, it links (a function without a signature gets no stub).
+    expect(runLink({ argv: [...argv, '--unresolved-symbols=ignore-all'], cwd: dir }).bytes.length).toBeGreaterThan(0);
   });
   it('--wrap without a __wrap_ definition: undefined, stubbed or imported with the original signature', async () => {
     const base = [...NE, 'wrapuse.o', 'wrapdef.o', '--export=mainish', '--wrap=bar'];

@@ -558,7 +558,9 @@ export class Writer {
     const msg = `${file}: undefined symbol: ${demangleName(ctx, sym.name)}`;
     if (ctx.config.unresolvedSymbols === 'error') ctx.diag.error(msg, { file, symbol: sym.name });
     else if (ctx.config.unresolvedSymbols === 'warn') ctx.diag.warn(msg, { file, symbol: sym.name });
-    if (sym.kind === UndefinedFunction && !sym.stubFunction && ctx.config.unresolvedSymbols !== 'import-dynamic' && !ctx.config.importUndefined) {
+    // A function without a signature (only --wrap makes one: __wrap_<data symbol>) gets no stub;
+    // wasm-ld 22 crashes there.
+    if (sym.kind === UndefinedFunction && sym.sig && !sym.stubFunction && ctx.config.unresolvedSymbols !== 'import-dynamic' && !ctx.config.importUndefined) {
       sym.stubFunction = ctx.symtab.createUndefinedStub(sym.sig!);
       sym.stubFunction.markLive();
       sym.isStub = true;
