@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Diagnostics } from '../lib/diag.js';
 import { parseOptions, type LinkOptions } from '../lib/options/index.js';
-import { tokenizeGnu, type FileSystem } from '../lib/options/rsp.js';
+import { rspQuoting, tokenizeGnu, tokenizeWindows, type FileSystem } from '../lib/options/rsp.js';
 
 function memFs(files: Record<string, string>): FileSystem {
   return {
@@ -121,5 +121,29 @@ describe('option syntax (LLVM OptTable rules)', () => {
     ]);
     expect(o.exports).toEqual(['q r']);
     expect(tokenizeGnu('a\\ b "c\\"d" \'e\\f\'')).toEqual(['a b', 'c"d', 'e\\f']);
+  });
+
+  it('--rsp-quoting=windows tokenizes as cl::TokenizeWindowsCommandLine', () => {
+    // Microsoft's examples of argument parsing, which LLVM follows.
+    expect(tokenizeWindows(String.raw`"abc" d e`)).toEqual(['abc', 'd', 'e']);
+    expect(tokenizeWindows(String.raw`a\\\b d"e f"g h`)).toEqual([String.raw`a\\\b`, 'de fg', 'h']);
+    expect(tokenizeWindows(String.raw`a\\\"b c d`)).toEqual([String.raw`a\"b`, 'c', 'd']);
+    expect(tokenizeWindows(String.raw`a\\\\"b c" d e`)).toEqual([String.raw`a\\b c`, 'd', 'e']);
+    // "" inside quotes is one quote; single quotes are ordinary; "" alone is an empty argument.
+    expect(tokenizeWindows(`"a""b" 'c d' "" \r\n  x`)).toEqual(['a"b', "'c", "d'", '', 'x']);
+    expect(tokenizeWindows(String.raw`C:\dir\x.o`)).toEqual([String.raw`C:\dir\x.o`]);
+    const rsp = { '/cwd/w.rsp': String.raw`"y z.o" 'q.o' C:\x.o` };
+    expect(parse(['--rsp-quoting=windows', '@/cwd/w.rsp'], rsp).o.files).toEqual([
+      { kind: 'input', path: 'y z.o' },
+      { kind: 'input', path: "'q.o'" },
+      { kind: 'input', path: String.raw`C:\x.o` },
+    ]);
+    expect(parse(['--rsp-quoting=posix', '@/cwd/w.rsp'], rsp).o.files).toEqual([
+      { kind: 'input', path: 'y z.o' },
+      { kind: 'input', path: 'q.o' },
+      { kind: 'input', path: 'C:x.o' },
+    ]);
+    expect(rspQuoting(['--rsp-quoting=windows', 'x.o', '-rsp-quoting=posix'])).toBe('posix');
+    expect(rspQuoting([])).toBe(process.platform === 'win32' ? 'windows' : 'posix');
   });
 });

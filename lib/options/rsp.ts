@@ -1,4 +1,5 @@
-// Response files (@file), tokenized the GNU way as LLVM's cl::TokenizeGNUCommandLine does.
+// Response files (@file), tokenized as LLVM's cl::TokenizeGNUCommandLine or, with
+// --rsp-quoting=windows (the default on Windows, as for lld), cl::TokenizeWindowsCommandLine.
 
 import { isAbsolute, join } from 'node:path';
 import type { Diagnostics } from '../diag.js';
@@ -43,7 +44,73 @@ export function tokenizeGnu(src: string): string[] {
   return out;
 }
 
+const isBlank = (c: string) => c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\0';
+
+/**
+ * Backslashes from src[i] on, as LLVM's parseBackslash: before a double quote, half of them (an
+ * odd one escapes the quote); otherwise all. Returns the index of the last character used.
+ */
+function backslashes(src: string, i: number, token: string[]): number {
+  let n = 0;
+  do {
+    i++;
+    n++;
+  } while (i < src.length && src[i] === '\\');
+  if (i < src.length && src[i] === '"') {
+    token.push('\\'.repeat(n >> 1));
+    if (n % 2 === 0) return i - 1;
+    token.push('"');
+    return i;
+  }
+  token.push('\\'.repeat(n));
+  return i - 1;
+}
+
+/** cl::TokenizeWindowsCommandLine (no command name): double quotes only, "" inside quotes is one. */
+export function tokenizeWindows(src: string): string[] {
+  const out: string[] = [];
+  let token: string[] = [];
+  let state: 'init' | 'unquoted' | 'quoted' = 'init';
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (state === 'init') {
+      if (isBlank(c)) continue;
+      state = 'unquoted';
+    }
+    if (state === 'unquoted') {
+      if (isBlank(c)) {
+        out.push(token.join(''));
+        token = [];
+        state = 'init';
+      } else if (c === '"') state = 'quoted';
+      else if (c === '\\') i = backslashes(src, i, token);
+      else token.push(c);
+    } else if (c === '"') {
+      if (src[i + 1] === '"') {
+        token.push('"');
+        i++;
+      } else state = 'unquoted';
+    } else if (c === '\\') i = backslashes(src, i, token);
+    else token.push(c);
+  }
+  if (state !== 'init') out.push(token.join(''));
+  return out;
+}
+
+/**
+ * How response files are tokenized: the last --rsp-quoting on the command line as given (lld reads
+ * it before expanding), else the host's convention.
+ */
+export function rspQuoting(argv: readonly string[]): 'posix' | 'windows' {
+  for (let i = argv.length - 1; i >= 0; i--) {
+    const m = /^--?rsp-quoting=(.*)$/.exec(argv[i]);
+    if (m) return m[1] === 'windows' ? 'windows' : 'posix';
+  }
+  return process.platform === 'win32' ? 'windows' : 'posix';
+}
+
 export function expandResponseFiles(argv: readonly string[], cwd: string, fs: FileSystem, diag: Diagnostics): string[] {
+  const tokenize = rspQuoting(argv) === 'windows' ? tokenizeWindows : tokenizeGnu;
   const out: string[] = [];
   const expand = (args: readonly string[], depth: number) => {
     for (const a of args) {
@@ -62,7 +129,7 @@ export function expandResponseFiles(argv: readonly string[], cwd: string, fs: Fi
         diag.error(`too many nested response files: ${a.slice(1)}`);
         continue;
       }
-      expand(tokenizeGnu(new TextDecoder().decode(r.bytes)), depth + 1);
+      expand(tokenize(new TextDecoder().decode(r.bytes)), depth + 1);
     }
   };
   expand(argv, 0);
