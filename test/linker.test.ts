@@ -124,6 +124,14 @@ describe('Linker', () => {
     value.set(objs['v1.o']);
     expect(await run(L.linkSync(args, { cwd: dir, files }).bytes)).toBe('value 1\n');
     expect(await run(L.linkSync(['other.o', 'mem-main.o', ...rest], { cwd: dir, files: { 'other.o': value, 'mem-main.o': objs['main.o'] } }).bytes)).toBe('value 1\n');
+    // A Node Buffer too (its slice() is a view, not a copy): rewritten in place, relinked.
+    const buf = Buffer.from(objs['v2.o']);
+    const bufFiles = { 'mem-main.o': objs['main.o'], 'mem-value.o': buf };
+    expect(await run(L.linkSync(args, { cwd: dir, files: bufFiles }).bytes)).toBe('value 22\n');
+    buf.set(objs['v1.o']);
+    expect(await run(L.linkSync(args, { cwd: dir, files: bufFiles }).bytes)).toBe('value 1\n');
+    // ...and the entry cached for the first content still holds that content.
+    expect(await run(L.linkSync(args, { cwd: dir, files: { 'mem-main.o': objs['main.o'], 'mem-value.o': Buffer.from(objs['v2.o']) } }).bytes)).toBe('value 22\n');
   });
 
   it('bounds in-memory inputs by maxCacheBytes too', () => {

@@ -144,6 +144,8 @@ describe('option syntax (LLVM OptTable rules)', () => {
       { kind: 'input', path: 'C:x.o' },
     ]);
     expect(rspQuoting(['--rsp-quoting=windows', 'x.o', '-rsp-quoting=posix'])).toBe('posix');
+    expect(rspQuoting(['--rsp-quoting=posix', 'x.o', '--rsp-quoting', 'windows'])).toBe('windows');
+    expect(parse(['--rsp-quoting', 'windows', '@/cwd/w.rsp'], rsp).o.files[1]).toEqual({ kind: 'input', path: "'q.o'" });
     expect(rspQuoting([])).toBe(process.platform === 'win32' ? 'windows' : 'posix');
   });
 });

@@ -39,7 +39,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export function contentKey(bytes: Uint8Array): { key: string; copy: Uint8Array } {
   let k = contentKeys.get(bytes);
   if (!k || !sameBytes(bytes, k.copy)) {
-    k = { key: 'mem:' + createHash('sha1').update(bytes).digest('hex'), copy: bytes.slice() };
+    // new Uint8Array(view) copies (a Buffer's slice() would be a view of the caller's memory).
+    k = { key: 'mem:' + createHash('sha1').update(bytes).digest('hex'), copy: new Uint8Array(bytes) };
     contentKeys.set(bytes, k);
   }
   return k;
@@ -136,8 +137,9 @@ export class PersistentCache implements InputCache {
       o = make();
       if (e) {
         e.objects[member + 1] = o;
-        // Parsed data costs about its relocation and symbol tables on top of the bytes.
-        const extra = o.relocType.length * 17 + o.symbols.length * 96;
+        // Parsed data costs about its relocation and symbol tables on top of the bytes (and, per
+        // relocation, --gc-sections' memo of each chunk's targets, liveRefs).
+        const extra = o.relocType.length * 25 + o.symbols.length * 96;
         e.cost += extra;
         this.bytes += extra;
         this.evict();

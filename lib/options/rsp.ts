@@ -103,8 +103,11 @@ export function tokenizeWindows(src: string): string[] {
  */
 export function rspQuoting(argv: readonly string[]): 'posix' | 'windows' {
   for (let i = argv.length - 1; i >= 0; i--) {
-    const m = /^--?rsp-quoting=(.*)$/.exec(argv[i]);
-    if (m) return m[1] === 'windows' ? 'windows' : 'posix';
+    const m = /^--?rsp-quoting(?:=(.*))?$/.exec(argv[i]);
+    if (!m) continue;
+    // The value joined by '=', or the next argument.
+    const v = m[1] ?? argv[i + 1];
+    return v === 'windows' ? 'windows' : 'posix';
   }
   return process.platform === 'win32' ? 'windows' : 'posix';
 }
