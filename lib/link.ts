@@ -106,6 +106,7 @@ export function errnoMessage(e: unknown): string {
 
 function checkWritable(path: string, fs: FileSystem): string | null {
   void fs;
+  if (path === '') return 'No such file or directory';
   try {
     const st = statSync(path, { throwIfNoEntry: false });
     if (st?.isDirectory()) return 'Is a directory';

@@ -141,6 +141,16 @@ describe('errors and warnings match wasm-ld 22', () => {
     expect((await same([...NE, 'many.o', '--export=all', '--error-limit=5'])).code).toBe(1);
     expect((await same([...NE, 'many.o', '--export=all', '--error-limit=1'])).code).toBe(1);
   });
+  it('LTO levels are checked although weld does no LTO; an empty --reproduce= cannot be opened', async () => {
+    for (const flag of ['--lto-O', '--lto-O4', '--lto-Ofoo', '--lto-CGO5', '--lto-partitions=0'])
+      expect((await same([...NE, 'def.o', '--export=foo', flag])).code).toBe(1);
+    for (const flag of ['--lto-O1', '--lto-O3', '--lto-CGO0', '--lto-partitions=2'])
+      expect((await same([...NE, 'def.o', '--export=foo', flag])).code).toBe(0);
+    // (The YoWASP build's file system would open the directory: native wasm-ld 22's words.)
+    expect(() => runLink({ argv: [...NE, 'def.o', '--export=foo', '--reproduce=', '-o', 'out.wasm'], cwd: dir })).toThrow(
+      expect.objectContaining({ diagnostics: [{ severity: 'error', message: '--reproduce: cannot open ' }] }),
+    );
+  });
   it('memory layout errors', async () => {
     for (const flags of [
       ['--initial-memory=1000'],

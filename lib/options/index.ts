@@ -355,6 +355,12 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     if (m.values[0] === 'wasm64') o.is64 = true;
     else if (m.values[0] !== 'wasm32') diag.error(`invalid target architecture: ${m.values[0]}`);
   }
+  // No LTO here (bitcode is refused), but lld still checks its levels.
+  const ltoO = integer('lto_O', 2);
+  if (ltoO > 3) diag.error(`invalid optimization level for LTO: ${ltoO}`);
+  const ltoCGO = integer('lto_CGO', ltoO === 3 ? 3 : 2);
+  if (ltoCGO < 0 || ltoCGO > 3) diag.error(`invalid codegen optimization level for LTO: ${ltoCGO}`);
+  if (integer('lto_partitions', 1) === 0) diag.error('--lto-partitions: number of threads must be > 0');
   const threads = lastOf(args, 'threads');
   if (threads && !(/^\d+$/.test(threads.values[0]) && Number(threads.values[0]) > 0))
     diag.error(`${threads.spelling.replace(/=$/, '')}: expected a positive integer, but got '${threads.values[0]}'`);
@@ -367,8 +373,9 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   }
   o.buildId = buildIdOption(lastOf(args, 'build_id', 'build_id_eq'), diag);
   // lld getReproduceOption: the option, else LLD_REPRODUCE.
-  const repro = has('reproduce') ? value('reproduce') : process.env.LLD_REPRODUCE || '';
-  if (repro) o.reproduce = { given: repro, path: isAbsolute(repro) ? repro : join(cwd, repro), response: responseFile(args, cwd) };
+  // An empty path (given or in the environment) is a tar that cannot be created, as in lld.
+  const repro = has('reproduce') ? value('reproduce') : process.env.LLD_REPRODUCE;
+  if (repro !== undefined) o.reproduce = { given: repro, path: repro === '' ? '' : isAbsolute(repro) ? repro : join(cwd, repro), response: responseFile(args, cwd) };
   // setConfigs: defaults that depend on other options.
   o.isPic = o.pie || o.shared;
   if (o.isPic) {
