@@ -115,10 +115,7 @@ export function finalizeMerged(m: InputChunk, merge: MergeStrings): void {
   if (memoHit) {
     m.body = memoHit.body;
     m.size = memoHit.body.length;
-    for (let i = 0; i < chunks.length; i++) {
-      chunks[i].pieceIn = memoHit.pieceIn[i];
-      chunks[i].pieceOut = memoHit.pieceOut[i];
-    }
+    setPieces(chunks, memoHit.starts, memoHit.offsets, memoHit.counts);
     return;
   }
   const buffers: Uint8Array[] = [];
@@ -148,13 +145,7 @@ export function finalizeMerged(m: InputChunk, merge: MergeStrings): void {
   }
   m.body = r.body;
   m.size = r.body.length;
-  let p = 0;
-  for (let ci = 0; ci < chunks.length; ci++) {
-    const n = r.counts[ci];
-    chunks[ci].pieceIn = r.starts.subarray(p, p + n);
-    chunks[ci].pieceOut = r.offsets.subarray(p, p + n);
-    p += n;
-  }
+  setPieces(chunks, r.starts, r.offsets, r.counts);
   if (memoBuf && chunks.every((c) => c.file)) {
     let perBuf = mergeMemo.get(memoBuf);
     if (!perBuf) mergeMemo.set(memoBuf, (perBuf = []));
@@ -164,11 +155,25 @@ export function finalizeMerged(m: InputChunk, merge: MergeStrings): void {
     perBuf.push({
       alignment: m.alignment,
       bufs: chunks.map((c) => c.file!.data.buf),
-      starts: chunks.map((c) => c.srcStart),
+      srcStarts: chunks.map((c) => c.srcStart),
       body: r.body,
-      pieceIn: chunks.map((c) => c.pieceIn!),
-      pieceOut: chunks.map((c) => c.pieceOut!),
+      starts: r.starts,
+      offsets: r.offsets,
+      counts: r.counts,
     });
+  }
+}
+
+/** Each chunk's pieces: its run of the merged table's piece arrays, in chunk order. */
+function setPieces(chunks: InputChunk[], starts: Uint32Array, offsets: Float64Array, counts: ArrayLike<number>): void {
+  let p = 0;
+  for (let ci = 0; ci < chunks.length; ci++) {
+    const c = chunks[ci];
+    c.pieceIn = starts;
+    c.pieceOut = offsets;
+    c.pieceStart = p;
+    p += counts[ci];
+    c.pieceEnd = p;
   }
 }
 
@@ -176,10 +181,12 @@ interface MergeMemo {
   alignment: number;
   /** Each merged chunk's input buffer and offset in it: what identifies the table. */
   bufs: Uint8Array[];
-  starts: number[];
+  srcStarts: number[];
   body: Uint8Array;
-  pieceIn: Uint32Array[];
-  pieceOut: Float64Array[];
+  /** The table's pieces (MergedStrings starts, offsets, counts per chunk). */
+  starts: Uint32Array;
+  offsets: Float64Array;
+  counts: ArrayLike<number>;
 }
 const mergeMemo = new WeakMap<Uint8Array, MergeMemo[]>();
 
@@ -191,7 +198,7 @@ function findMergeMemo(list: MergeMemo[] | undefined, chunks: InputChunk[], alig
     if (memo.alignment !== alignment || memo.bufs.length !== chunks.length) continue;
     for (let i = 0; i < chunks.length; i++) {
       const c = chunks[i];
-      if (c.srcStart !== memo.starts[i] || c.file?.data.buf !== memo.bufs[i]) continue search;
+      if (c.srcStart !== memo.srcStarts[i] || c.file?.data.buf !== memo.bufs[i]) continue search;
     }
     return memo;
   }

@@ -260,10 +260,10 @@ function planFile(ctx: Context, f: ObjFile): P.PlanFile {
         if (c.parent) {
           // Offsets into merged strings move piece by piece: the executor maps each addend.
           const base = c.outSecOff + c.parent.outputSegmentOffset;
-          const out = new Float64Array(c.pieceOut!.length);
-          for (let j = 0; j < out.length; j++) out[j] = base + c.pieceOut![j];
+          const out = new Float64Array(c.pieceEnd - c.pieceStart);
+          for (let j = 0; j < out.length; j++) out[j] = base + c.pieceOut![c.pieceStart + j];
           put(value, mode, k + P.SLOT_PRIMARY, pieces.length, P.MODE_PIECES);
-          pieces.push({ inputStart: c.pieceIn!, outputStart: out });
+          pieces.push({ inputStart: c.pieceIn!.subarray(c.pieceStart, c.pieceEnd), outputStart: out });
         } else put(value, mode, k + P.SLOT_PRIMARY, c.offsetInSection(0), P.MODE_VALUE);
         break;
       }

@@ -49,8 +49,12 @@ export class InputChunk {
   mergedName: string | null = null;
   outputSeg: OutputSegment | null = null;
   outputSegmentOffset = 0;
-  // Mergeable (string) chunks: piece starts in input, and where they went in the merged chunk.
+  // Mergeable (string) chunks: piece starts in input, and where they went in the merged chunk,
+  // as [pieceStart, pieceEnd) of arrays shared by every chunk of the merged table (no typed
+  // array object per chunk: thousands per link, all kept by the cache).
   pieceIn: Uint32Array | null = null;
+  pieceStart = 0;
+  pieceEnd = 0;
   parent: InputChunk | null = null;
   comdat = -1;
   discarded = false;
@@ -109,8 +113,8 @@ export class InputChunk {
 
   parentOffset(offset: number): number {
     const pin = this.pieceIn!;
-    let lo = 0;
-    let hi = pin.length;
+    let lo = this.pieceStart;
+    let hi = this.pieceEnd;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (pin[mid] <= offset) lo = mid + 1;
