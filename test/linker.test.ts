@@ -187,11 +187,13 @@ describe('Linker', () => {
     const L = newLinker({ threads: 0 });
     const size = L.linkSync(args, { cwd: dir }).bytes.length;
     // Another thread opens and reads the output as fast as it can while this one relinks.
-    const stop = new Int32Array(new SharedArrayBuffer(4));
+    // stop[0]: the links are done; stop[1]: the reader has started.
+    const stop = new Int32Array(new SharedArrayBuffer(8));
     const reader = new Worker(
       `const { workerData, parentPort } = require('node:worker_threads');
        const { readFileSync } = require('node:fs');
        const stop = new Int32Array(workerData.stop);
+       Atomics.store(stop, 1, 1);
        let reads = 0, bad = 0;
        while (Atomics.load(stop, 0) === 0) {
          reads++;
@@ -201,6 +203,7 @@ describe('Linker', () => {
       { eval: true, workerData: { stop: stop.buffer, out, size } },
     );
     const result = new Promise<{ reads: number; bad: number }>((resolve) => reader.once('message', resolve));
+    while (Atomics.load(stop, 1) === 0) await new Promise((r) => setTimeout(r, 5));
     for (let i = 0; i < 300; i++) L.linkSync(args, { cwd: dir });
     Atomics.store(stop, 0, 1);
     const { reads, bad } = await result;
