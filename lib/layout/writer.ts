@@ -1702,7 +1702,9 @@ export class Writer {
     if (type === W.R_TYPE_INDEX_LEB) return file.typeMap[index];
     const sym = file.symbols[index]!;
     if (sym.kind === SectionKind) return this.sectionSymbolIndex.get(sym.chunk!.name) ?? 0;
-    return sym.outputSymbolIndex;
+    // A symbol the output symbol table leaves out (a shared library's function in a -shared
+    // --emit-relocs link) keeps lld's unset index, UINT32_MAX, as wasm-ld 22 writes it.
+    return sym.outputSymbolIndex >= 0 ? sym.outputSymbolIndex : 0xffffffff;
   }
 
   /** InputChunk::getOffset for a custom section chunk (merged strings map piece by piece). */
