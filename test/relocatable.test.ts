@@ -37,6 +37,7 @@ extern "C" int use_a(int x) { Box<int> b{x}; return b.get() + shared_inline(x); 
 `,
   'weak_a.c': '__attribute__((weak)) int f(void) { return 1; }\n',
   'weak_b.c': 'int f(void) { return 2; }\n',
+  'weakref.c': 'extern int nowhere(void) __attribute__((weak));\nint weak_addr(void) { return nowhere ? 1 : 2; }\n',
   'tmpl2.cc': `template <typename T> struct Box { T v; explicit Box(T x) : v(x) {} virtual T get() const { return v; } virtual ~Box() {} };
 inline int shared_inline(int x) { return x * 3; }
 extern "C" int use_b(int x) { Box<int> b{x + 1}; return b.get() + shared_inline(x); }
@@ -52,7 +53,7 @@ beforeAll(async () => {
   };
   await put(['main.c', 'lib.c'], ['-O2']);
   await put(['main.c', 'lib.c'], ['-O0', '-g'], 'g');
-  await put(['weak_a.c', 'weak_b.c'], ['-O1']);
+  await put(['weak_a.c', 'weak_b.c', 'weakref.c'], ['-O1']);
   const cxx = await put(['tmpl.cc', 'tmpl2.cc'], ['-O1', '-fno-exceptions']);
   writeFileSync(join(dir, 'libtmpl.a'), readFileSync(await makeArchive('libtmpl.a', cxx)));
   libDir = join(await sysroot(), 'lib', 'wasm32-wasip1');
@@ -114,6 +115,15 @@ describe('--emit-relocs matches wasm-ld 22', () => {
     const labels = parseSections(weld.bytes!).map((s) => s.label);
     expect(labels).toEqual(expect.arrayContaining(['custom "linking"', 'custom "reloc.CODE"', 'custom "reloc.DATA"']));
     expect((await runWasi(weld.bytes!)).stdout).toBe('hello 38\n');
+  });
+
+  it('a weak undefined function whose address is taken: counted in reloc.CODE, not written, as lld does', async () => {
+    const weld = await same(['weakref.o', '--emit-relocs', '--no-entry', '--export=weak_addr']);
+    expect(weld.code).toBe(0);
+    const relocs = new Uint8Array(WebAssembly.Module.customSections(new WebAssembly.Module(weld.bytes!), 'reloc.CODE')[0]);
+    // Section index, then a count of 1 and no entry after it (wasm-ld 22's header).
+    expect(relocs.length).toBe(2);
+    expect(relocs[1]).toBe(1);
   });
 
   it('with debug info and with --no-gc-sections', async () => {

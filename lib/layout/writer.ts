@@ -1675,11 +1675,15 @@ export class Writer {
     else if (sec.kind === 'data') [chunks, name] = [sec.segments.flatMap((s) => s.inputSegments), 'reloc.DATA'];
     else if (sec.kind === 'custom') [chunks, name] = [sec.chunks, 'reloc.' + sec.name];
     else return null;
-    // Only relocations against live symbols (lld relocIsLive): with --gc-sections, section
-    // symbols and removed functions drop theirs.
+    // Only relocations against live symbols are written (lld relocIsLive): with --gc-sections,
+    // section symbols and removed functions drop theirs. lld's count for the code and data
+    // sections (CodeSection/DataSection::getNumRelocations) is every relocation of their chunks
+    // all the same: one against a dead symbol (a weak undefined function) is counted but not
+    // written, and weld writes the same header. Custom sections count only live ones.
     const live = (file: ObjFile, i: number) => file.data.relocType[i] === W.R_TYPE_INDEX_LEB || file.symbols[file.data.relocIndex[i]]!.isLive();
+    const countAll = sec.kind !== 'custom';
     let count = 0;
-    for (const c of chunks) if (c.file) for (let i = c.relocStart; i < c.relocEnd; i++) if (live(c.file, i)) count++;
+    for (const c of chunks) if (c.file) for (let i = c.relocStart; i < c.relocEnd; i++) if (countAll || live(c.file, i)) count++;
     if (!count) return null;
     const w = scratchWriter().str(name).uleb(sectionIndex).uleb(count);
     for (const c of chunks) {
