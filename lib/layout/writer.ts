@@ -302,39 +302,34 @@ export class Writer {
     }
     // A live TLS input segment always lands in the output's .tdata (and only one does).
     const tlsUsed = this.segments.some((s) => s.isTLS);
-    if (this.featuresWithoutConflict(infer)) {
-      if (!cfg.checkFeatures) return this.finishFeatures();
-      if (cfg.sharedMemory)
-        for (const f of ['atomics', 'bulk-memory'])
-          if (!allowed.has(f)) ctx.diag.error(`'${f}' feature must be used in order to use shared memory`);
-      if (tlsUsed)
-        for (const f of ['atomics', 'bulk-memory'])
-          if (!allowed.has(f)) ctx.diag.error(`'${f}' feature must be used in order to use thread-local storage`);
-      return this.finishFeatures();
-    }
-    for (let fileIndex = 0, objectFiles = ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
-      const file = objectFiles[fileIndex];
-      // lld names files here by InputFile::getName: an archive member without its archive.
-      const name = file.name;
-      for (let fi = 0, features = file.data.features; fi < features.length; fi++) {
-        const f = features[fi];
-        // The reader accepts only these two prefixes.
-        if (f.prefix === 0x2b) {
-          if (!used.has(f.name)) used.set(f.name, name);
-        } else if (!disallowed.has(f.name)) disallowed.set(f.name, name);
+    // Which file named each feature first matters only for messages: the common case, with none
+    // due, needs no maps of names.
+    const byName = !this.featuresWithoutConflict(infer);
+    if (byName)
+      for (let fileIndex = 0, objectFiles = ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
+        const file = objectFiles[fileIndex];
+        // lld names files here by InputFile::getName: an archive member without its archive.
+        const name = file.name;
+        for (let fi = 0, features = file.data.features; fi < features.length; fi++) {
+          const f = features[fi];
+          // The reader accepts only these two prefixes.
+          if (f.prefix === 0x2b) {
+            if (!used.has(f.name)) used.set(f.name, name);
+          } else if (!disallowed.has(f.name)) disallowed.set(f.name, name);
+        }
       }
-    }
     if (infer) for (const f of used.keys()) allowed.add(f);
     if (!cfg.checkFeatures) return this.finishFeatures();
+    const require = (what: string) => {
+      for (const f of ['atomics', 'bulk-memory']) if (!allowed.has(f)) ctx.diag.error(`'${f}' feature must be used in order to use ${what}`);
+    };
     if (cfg.sharedMemory) {
       const by = disallowed.get('shared-mem');
       if (by) ctx.diag.error(`--shared-memory is disallowed by ${by} because it was not compiled with 'atomics' or 'bulk-memory' features.`, { file: by });
-      for (const f of ['atomics', 'bulk-memory'])
-        if (!allowed.has(f)) ctx.diag.error(`'${f}' feature must be used in order to use shared memory`);
+      require('shared memory');
     }
-    if (tlsUsed)
-      for (const f of ['atomics', 'bulk-memory'])
-        if (!allowed.has(f)) ctx.diag.error(`'${f}' feature must be used in order to use thread-local storage`);
+    if (tlsUsed) require('thread-local storage');
+    if (!byName) return this.finishFeatures();
     // wasm-ld walks a StringMap here: its errors come in that map's hash order.
     if (!infer)
       for (const f of stringMapOrder(used.keys())) if (!allowed.has(f)) ctx.diag.error(`Target feature '${f}' used by ${used.get(f)} is not allowed.`);
