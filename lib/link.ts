@@ -404,7 +404,7 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
     if (config.mapFile === '-') for (const line of text.slice(0, -1).split('\n')) diag.message(line);
     else {
       try {
-        writeAtomic(isAbsolute(config.mapFile) ? config.mapFile : join(req.cwd, config.mapFile), new TextEncoder().encode(text), 0o644);
+        writeAtomic(abs(config.mapFile), new TextEncoder().encode(text), 0o644);
       } catch (e) {
         diag.error(`cannot open map file ${config.mapFile}: ${errnoMessage(e)}`);
       }
@@ -424,7 +424,7 @@ function linkWithOptions(config: LinkOptions, req: LinkRequest, fs: FileSystem, 
   if (!config.compressRelocations) writeMap(layout);
   const plan = buildPlan(ctx, layout);
   req.onPlan?.(plan);
-  if (config.dumpPlan) writeAtomic(isAbsolute(config.dumpPlan) ? config.dumpPlan : join(req.cwd, config.dumpPlan), dumpPlan(plan), 0o644);
+  if (config.dumpPlan) writeAtomic(abs(config.dumpPlan), dumpPlan(plan), 0o644);
   mark('plan');
   const finish = (executed: Uint8Array): Uint8Array => {
     mark('execute');

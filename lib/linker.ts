@@ -60,7 +60,8 @@ export function overlayFs(cwd: string, files: Record<string, Uint8Array> | undef
   };
 }
 
-export function toOutput(r: LinkResult): LinkOutput {
+/** A link's result as the API gives it (from this thread or a worker's reply). */
+export function toOutput(r: Pick<LinkResult, 'bytes' | 'warnings' | 'stdout' | 'cached'>): LinkOutput {
   return r.cached ? { bytes: r.bytes, warnings: r.warnings, stdout: r.stdout, cached: true } : { bytes: r.bytes, warnings: r.warnings, stdout: r.stdout };
 }
 
@@ -184,7 +185,7 @@ export class Linker {
       w.cacheBytes = w.clearedDuringLink ? 0 : r.cacheBytes;
       w.clearedDuringLink = false;
       worker.unref();
-      if (r.ok) job.resolve(r.cached ? { bytes: r.bytes, warnings: r.warnings, stdout: r.stdout, cached: true } : { bytes: r.bytes, warnings: r.warnings, stdout: r.stdout });
+      if (r.ok) job.resolve(toOutput(r));
       else if (r.linkError) job.reject(new LinkError(r.diagnostics));
       else job.reject(new Error(r.message));
       this.dispatch();
