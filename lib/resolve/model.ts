@@ -197,34 +197,28 @@ export class InputElement {
   }
 }
 
-export class Symbol {
-  // Declaration order is the objects' field order: what marking, the relocation scan and the
-  // plan read for every relocation comes first.
-  kind: number;
-  chunk: InputChunk | null = null;
-  flags: number;
-  file: ObjFile | null;
-  referenced = false;
-  isStub = false;
-  /** Data: offset inside the segment, or the absolute address for segment-less symbols. */
-  value = 0;
-  element: InputElement | null = null;
-  name: string;
-  sig: FuncType | null = null;
-  // Shared bits preserved across replacement (lld replaceSymbol).
-  isUsedInRegularObj = false;
-  forceExport = false;
-  forceImport = false;
-  canInline = true;
-  traced = false;
-  // Kind-specific.
-  size = 0;
+// Symbol.bits: its flags that are not the symbol table's (W.SYM_*).
+const B_REFERENCED = 1;
+const B_STUB = 2;
+const B_USED_IN_REGULAR_OBJ = 4;
+const B_FORCE_EXPORT = 8;
+const B_FORCE_IMPORT = 16;
+const B_CAN_INLINE = 32;
+const B_TRACED = 64;
+const B_CALLED_DIRECTLY = 128;
+const B_REQUIRES_GOT = 256;
+
+/**
+ * What only some symbols have: imports (names, types, their indices), stubs, GOT entries, a
+ * relocatable output's symbol index. Most symbols of a link are plain definitions, and a link keeps
+ * tens of thousands (a cache keeps them between links), so these live off the Symbol, made when
+ * one of them is first set to something else than its default.
+ */
+class SymbolExtra {
   globalType: GlobalType | null = null;
   tableType: TableType | null = null;
   importName: string | undefined = undefined;
   importModule: string | undefined = undefined;
-  isCalledDirectly = false;
-  requiresGOT = false;
   stubFunction: Symbol | null = null;
   // Indices for undefined (imported) symbols; defined ones keep theirs on the chunk/element.
   functionIndex = NO_INDEX;
@@ -234,6 +228,28 @@ export class Symbol {
   tableNumber = NO_INDEX;
   gotIndex = NO_INDEX;
   outputSymbolIndex = NO_INDEX;
+}
+
+/** Every symbol's extra until it needs its own: read, never written. */
+const NO_EXTRA: SymbolExtra = Object.freeze(new SymbolExtra());
+
+export class Symbol {
+  // Declaration order is the objects' field order: what marking, the relocation scan and the
+  // plan read for every relocation comes first.
+  kind: number;
+  chunk: InputChunk | null = null;
+  flags: number;
+  file: ObjFile | null;
+  /** B_* bits, read and written through the boolean accessors below (one field, not nine). */
+  bits = B_CAN_INLINE;
+  /** Data: offset inside the segment, or the absolute address for segment-less symbols. */
+  value = 0;
+  element: InputElement | null = null;
+  name: string;
+  sig: FuncType | null = null;
+  // Kind-specific.
+  size = 0;
+  private x: SymbolExtra = NO_EXTRA;
   /** Position in the symbol table (insertion order), for deterministic iteration. */
   order = -1;
 
@@ -242,6 +258,163 @@ export class Symbol {
     this.kind = kind;
     this.flags = flags;
     this.file = file;
+  }
+
+  private bit(b: number, on: boolean): void {
+    this.bits = on ? this.bits | b : this.bits & ~b;
+  }
+  get referenced(): boolean {
+    return (this.bits & B_REFERENCED) !== 0;
+  }
+  set referenced(v: boolean) {
+    this.bit(B_REFERENCED, v);
+  }
+  get isStub(): boolean {
+    return (this.bits & B_STUB) !== 0;
+  }
+  set isStub(v: boolean) {
+    this.bit(B_STUB, v);
+  }
+  // Shared bits preserved across replacement (lld replaceSymbol).
+  get isUsedInRegularObj(): boolean {
+    return (this.bits & B_USED_IN_REGULAR_OBJ) !== 0;
+  }
+  set isUsedInRegularObj(v: boolean) {
+    this.bit(B_USED_IN_REGULAR_OBJ, v);
+  }
+  get forceExport(): boolean {
+    return (this.bits & B_FORCE_EXPORT) !== 0;
+  }
+  set forceExport(v: boolean) {
+    this.bit(B_FORCE_EXPORT, v);
+  }
+  get forceImport(): boolean {
+    return (this.bits & B_FORCE_IMPORT) !== 0;
+  }
+  set forceImport(v: boolean) {
+    this.bit(B_FORCE_IMPORT, v);
+  }
+  get canInline(): boolean {
+    return (this.bits & B_CAN_INLINE) !== 0;
+  }
+  set canInline(v: boolean) {
+    this.bit(B_CAN_INLINE, v);
+  }
+  get traced(): boolean {
+    return (this.bits & B_TRACED) !== 0;
+  }
+  set traced(v: boolean) {
+    this.bit(B_TRACED, v);
+  }
+  get isCalledDirectly(): boolean {
+    return (this.bits & B_CALLED_DIRECTLY) !== 0;
+  }
+  set isCalledDirectly(v: boolean) {
+    this.bit(B_CALLED_DIRECTLY, v);
+  }
+  get requiresGOT(): boolean {
+    return (this.bits & B_REQUIRES_GOT) !== 0;
+  }
+  set requiresGOT(v: boolean) {
+    this.bit(B_REQUIRES_GOT, v);
+  }
+
+  /** replaceSymbol's reset of what does not survive a replacement; the rest is set after it. */
+  resetReplaced(calledDirectly: boolean): void {
+    this.bits = (this.bits & ~(B_STUB | B_REQUIRES_GOT | B_CALLED_DIRECTLY)) | (calledDirectly ? B_CALLED_DIRECTLY : 0);
+    this.resetExtra();
+  }
+  /** A fresh symbol's bits (newSymbol): nothing of an earlier life of a reused object is kept. */
+  resetNew(referenced: boolean): void {
+    this.bits = referenced ? B_REFERENCED : 0;
+  }
+
+  /** This symbol's own extra, made on the first write of a non-default value. */
+  private own(): SymbolExtra {
+    return this.x === NO_EXTRA ? (this.x = new SymbolExtra()) : this.x;
+  }
+  /** Back to no extra: an own one is reset in place, for a reused symbol. */
+  private resetExtra(): void {
+    const x = this.x;
+    if (x === NO_EXTRA) return;
+    x.globalType = null;
+    x.tableType = null;
+    x.importName = undefined;
+    x.importModule = undefined;
+    x.stubFunction = null;
+    x.functionIndex = x.tableIndex = x.globalIndex = x.tagIndex = x.tableNumber = x.gotIndex = x.outputSymbolIndex = NO_INDEX;
+  }
+  get globalType(): GlobalType | null {
+    return this.x.globalType;
+  }
+  set globalType(v: GlobalType | null) {
+    if (v !== this.x.globalType) this.own().globalType = v;
+  }
+  get tableType(): TableType | null {
+    return this.x.tableType;
+  }
+  set tableType(v: TableType | null) {
+    if (v !== this.x.tableType) this.own().tableType = v;
+  }
+  get importName(): string | undefined {
+    return this.x.importName;
+  }
+  set importName(v: string | undefined) {
+    if (v !== this.x.importName) this.own().importName = v;
+  }
+  get importModule(): string | undefined {
+    return this.x.importModule;
+  }
+  set importModule(v: string | undefined) {
+    if (v !== this.x.importModule) this.own().importModule = v;
+  }
+  get stubFunction(): Symbol | null {
+    return this.x.stubFunction;
+  }
+  set stubFunction(v: Symbol | null) {
+    if (v !== this.x.stubFunction) this.own().stubFunction = v;
+  }
+  get functionIndex(): number {
+    return this.x.functionIndex;
+  }
+  set functionIndex(v: number) {
+    if (v !== this.x.functionIndex) this.own().functionIndex = v;
+  }
+  get tableIndex(): number {
+    return this.x.tableIndex;
+  }
+  set tableIndex(v: number) {
+    if (v !== this.x.tableIndex) this.own().tableIndex = v;
+  }
+  get globalIndex(): number {
+    return this.x.globalIndex;
+  }
+  set globalIndex(v: number) {
+    if (v !== this.x.globalIndex) this.own().globalIndex = v;
+  }
+  get tagIndex(): number {
+    return this.x.tagIndex;
+  }
+  set tagIndex(v: number) {
+    if (v !== this.x.tagIndex) this.own().tagIndex = v;
+  }
+  get tableNumber(): number {
+    return this.x.tableNumber;
+  }
+  set tableNumber(v: number) {
+    if (v !== this.x.tableNumber) this.own().tableNumber = v;
+  }
+  get gotIndex(): number {
+    return this.x.gotIndex;
+  }
+  set gotIndex(v: number) {
+    if (v !== this.x.gotIndex) this.own().gotIndex = v;
+  }
+  get outputSymbolIndex(): number {
+    return this.x.outputSymbolIndex;
+  }
+  set outputSymbolIndex(v: number) {
+    if (v !== this.x.outputSymbolIndex) this.own().outputSymbolIndex = v;
   }
 
   isDefined(): boolean {

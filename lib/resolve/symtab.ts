@@ -108,21 +108,12 @@ export function replaceSymbol(s: Symbol, kind: number, name: string, flags: numb
   s.element = init.element ?? null;
   s.value = init.value ?? 0;
   s.size = init.size ?? 0;
+  s.resetReplaced(init.isCalledDirectly ?? false);
+  // Setters that make the symbol's extra only for a value that is not the default.
   s.globalType = init.globalType ?? null;
   s.tableType = init.tableType ?? null;
   s.importName = init.importName;
   s.importModule = init.importModule;
-  s.isCalledDirectly = init.isCalledDirectly ?? false;
-  s.isStub = false;
-  s.requiresGOT = false;
-  s.stubFunction = null;
-  s.functionIndex = -1;
-  s.tableIndex = -1;
-  s.globalIndex = -1;
-  s.tagIndex = -1;
-  s.tableNumber = -1;
-  s.gotIndex = -1;
-  s.outputSymbolIndex = -1;
   if (kind === DefinedFunction) s.sig = init.chunk ? init.chunk.sig : init.sig ?? null;
   else if (kind === DefinedTag) s.sig = init.element ? init.element.sig : null;
   else s.sig = init.sig ?? null;
@@ -136,16 +127,9 @@ export function replaceSymbol(s: Symbol, kind: number, name: string, flags: numb
  */
 export function newSymbol(kind: number, name: string, flags: number, file: ObjFile | null, init: SymbolInit, gc: boolean, reuse?: Symbol): Symbol {
   const s = reuse ?? new Symbol(name, kind, flags, file);
-  if (reuse) {
-    // The bits replaceSymbol keeps, as the constructor sets them.
-    s.isUsedInRegularObj = false;
-    s.forceExport = false;
-    s.forceImport = false;
-    s.traced = false;
-    s.order = -1;
-  }
-  s.referenced = !gc;
-  s.canInline = false;
+  if (reuse) s.order = -1;
+  // Also what replaceSymbol keeps (used in a regular object, forced export or import, traced).
+  s.resetNew(!gc);
   return replaceSymbol(s, kind, name, flags, file, init, gc);
 }
 
@@ -225,7 +209,6 @@ export class SymbolTable {
     if (pool !== null && this.poolNext < pool.length) {
       s = pool[this.poolNext++];
       replaceSymbol(s, UndefinedFunction, name, 0, null, symInit(), false);
-      s.forceImport = false;
     } else {
       s = new Symbol(name, UndefinedFunction, 0, null);
       if (pool !== null) {
@@ -233,11 +216,10 @@ export class SymbolTable {
         this.poolNext++;
       }
     }
-    s.isUsedInRegularObj = false;
+    // Not used in a regular object, no forced export or import (of a pooled symbol's last link).
+    s.resetNew(!this.ctx.config.gcSections);
     s.canInline = true;
     s.traced = traced;
-    s.forceExport = false;
-    s.referenced = !this.ctx.config.gcSections;
     s.order = order;
     if (this.list.length && order < this.list[this.list.length - 1].order) this.sorted = false;
     this.list.push(s);
