@@ -29,6 +29,35 @@ export const CHUNK_MERGED = 3;
 
 export const NO_INDEX = -1;
 
+/**
+ * What only some chunks have: string-merging state, a synthesized body, a custom section's
+ * tombstone, a function's export or debug name. A link keeps tens of thousands of chunks (a cache
+ * keeps them between links), nearly all of them plain function bodies, so these live off the
+ * InputChunk, made when one of them is first set to something else than its default.
+ */
+class ChunkExtra {
+  // Mergeable (string) chunks: piece starts in input, and where they went in the merged chunk,
+  // as [pieceStart, pieceEnd) of arrays shared by every chunk of the merged table (no typed
+  // array object per chunk: thousands per link, all kept by the cache).
+  pieceIn: Uint32Array | null = null;
+  pieceStart = 0;
+  pieceEnd = 0;
+  pieceOut: Float64Array | null = null;
+  parent: InputChunk | null = null;
+  /** For CHUNK_MERGED: the chunks merged into it. */
+  merged: InputChunk[] | null = null;
+  /** Bytes of a synthesized chunk (synthetic functions, merged strings). */
+  body: Uint8Array | null = null;
+  // Custom sections
+  tombstone = 0;
+  // Functions
+  exportName: string | undefined = undefined;
+  debugName = '';
+}
+
+/** Every chunk's extra until it needs its own: read, never written. */
+const NO_CHUNK_EXTRA: ChunkExtra = Object.freeze(new ChunkExtra());
+
 /** A function body, data segment or custom section from an input (or synthesized). */
 export class InputChunk {
   // Declaration order is the objects' field order: what every per-link pass reads (marking,
@@ -49,13 +78,6 @@ export class InputChunk {
   mergedName: string | null = null;
   outputSeg: OutputSegment | null = null;
   outputSegmentOffset = 0;
-  // Mergeable (string) chunks: piece starts in input, and where they went in the merged chunk,
-  // as [pieceStart, pieceEnd) of arrays shared by every chunk of the merged table (no typed
-  // array object per chunk: thousands per link, all kept by the cache).
-  pieceIn: Uint32Array | null = null;
-  pieceStart = 0;
-  pieceEnd = 0;
-  parent: InputChunk | null = null;
   comdat = -1;
   discarded = false;
   /** Absolute offset of the chunk's bytes in its file buffer. */
@@ -64,29 +86,86 @@ export class InputChunk {
   outSecOff = 0;
   /** Offset of the chunk inside its input section's contents (relocation offsets are relative to those). */
   inputSectionOffset = 0;
-  /** Bytes of a synthesized chunk (synthetic functions, merged strings). */
-  body: Uint8Array | null = null;
-  // Custom sections
-  tombstone = 0;
   name: string;
   // Functions
   sig: FuncType | null = null;
   functionIndex = NO_INDEX;
   tableIndex = NO_INDEX;
   codeOffset = 0;
-  exportName: string | undefined = undefined;
-  debugName = '';
   /** Index of the function/segment/custom section in its file. */
   indexInFile = -1;
-  pieceOut: Float64Array | null = null;
-  /** For CHUNK_MERGED: the chunks merged into it. */
-  merged: InputChunk[] | null = null;
+  private x: ChunkExtra = NO_CHUNK_EXTRA;
 
   constructor(kind: number, file: ObjFile | null, name: string, gcSections: boolean) {
     this.kind = kind;
     this.file = file;
     this.name = name;
     this.live = !gcSections;
+  }
+
+  /** This chunk's own extra, made on the first write of a non-default value. */
+  private own(): ChunkExtra {
+    return this.x === NO_CHUNK_EXTRA ? (this.x = new ChunkExtra()) : this.x;
+  }
+  get pieceIn(): Uint32Array | null {
+    return this.x.pieceIn;
+  }
+  set pieceIn(v: Uint32Array | null) {
+    if (v !== this.x.pieceIn) this.own().pieceIn = v;
+  }
+  get pieceStart(): number {
+    return this.x.pieceStart;
+  }
+  set pieceStart(v: number) {
+    if (v !== this.x.pieceStart) this.own().pieceStart = v;
+  }
+  get pieceEnd(): number {
+    return this.x.pieceEnd;
+  }
+  set pieceEnd(v: number) {
+    if (v !== this.x.pieceEnd) this.own().pieceEnd = v;
+  }
+  get pieceOut(): Float64Array | null {
+    return this.x.pieceOut;
+  }
+  set pieceOut(v: Float64Array | null) {
+    if (v !== this.x.pieceOut) this.own().pieceOut = v;
+  }
+  get parent(): InputChunk | null {
+    return this.x.parent;
+  }
+  set parent(v: InputChunk | null) {
+    if (v !== this.x.parent) this.own().parent = v;
+  }
+  get merged(): InputChunk[] | null {
+    return this.x.merged;
+  }
+  set merged(v: InputChunk[] | null) {
+    if (v !== this.x.merged) this.own().merged = v;
+  }
+  get body(): Uint8Array | null {
+    return this.x.body;
+  }
+  set body(v: Uint8Array | null) {
+    if (v !== this.x.body) this.own().body = v;
+  }
+  get tombstone(): number {
+    return this.x.tombstone;
+  }
+  set tombstone(v: number) {
+    if (v !== this.x.tombstone) this.own().tombstone = v;
+  }
+  get exportName(): string | undefined {
+    return this.x.exportName;
+  }
+  set exportName(v: string | undefined) {
+    if (v !== this.x.exportName) this.own().exportName = v;
+  }
+  get debugName(): string {
+    return this.x.debugName;
+  }
+  set debugName(v: string) {
+    if (v !== this.x.debugName) this.own().debugName = v;
   }
 
   get isTLS(): boolean {
