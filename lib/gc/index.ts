@@ -30,7 +30,7 @@ function chunkRefs(d: ObjectData, start: number, end: number): number {
   if (memo === null) memo = d.liveRefs = new Uint32Array(2 * total);
   const known = memo[total + start];
   if (known !== 0) return known - 1;
-  const nsym = d.symbols.length;
+  const nsym = d.symKind.length;
   if (seenStamp.length < nsym) {
     seenStamp = new Int32Array(Math.max(nsym, seenStamp.length * 2));
     seenAt = new Uint32Array(seenStamp.length);

@@ -139,7 +139,7 @@ export class PersistentCache implements InputCache {
         e.objects[member + 1] = o;
         // Parsed data costs about its relocation and symbol tables on top of the bytes (and, per
         // relocation, --gc-sections' memo of each chunk's targets, liveRefs).
-        const extra = o.relocType.length * 25 + o.symbols.length * 96;
+        const extra = o.relocType.length * 25 + o.symKind.length * 40;
         e.cost += extra;
         this.bytes += extra;
         this.evict();

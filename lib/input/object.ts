@@ -86,17 +86,6 @@ export interface CustomSection {
   relocEnd: number;
 }
 
-export interface ObjSymbol {
-  kind: number;
-  flags: number;
-  name: string;
-  /** Element index (function/global/tag/table), segment index (data) or section index (section). */
-  index: number;
-  offset: number;
-  size: number;
-  importModule?: string;
-  importName?: string;
-}
 
 export interface Comdat {
   name: string;
@@ -150,7 +139,19 @@ export interface ObjectData {
   tagTypes: number[];
   segments: DataSegment[];
   customSections: CustomSection[];
-  symbols: ObjSymbol[];
+  /**
+   * The symbol table, as columns: objects hold tens of thousands of symbols per link, which as
+   * objects were megabytes for the garbage collector to copy (a cache keeps them). An undefined
+   * symbol's import module and name are its import's (symImport).
+   */
+  symKind: Uint8Array;
+  symFlags: Uint32Array;
+  /** Element index (function/global/tag/table), segment index (data) or section index (section). */
+  symIndex: Uint32Array;
+  /** Data symbols: offset in the segment, and size. */
+  symOffset: Float64Array;
+  symSize: Float64Array;
+  symName: string[];
   initFuncs: InitFunc[];
   comdats: Comdat[];
   /** Relocations of the whole object; CODE ones come first, sorted by offset per section. */
@@ -470,7 +471,12 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     tagTypes: [],
     segments: [],
     customSections: [],
-    symbols: [],
+    symKind: new Uint8Array(0),
+    symFlags: new Uint32Array(0),
+    symIndex: new Uint32Array(0),
+    symOffset: new Float64Array(0),
+    symSize: new Float64Array(0),
+    symName: [],
     initFuncs: [],
     comdats: [],
     relocType: new Uint8Array(0),
@@ -872,7 +878,7 @@ function parseLinking(r: Reader, o: ObjectData, secIds: number[], secNames: stri
           const iat = s.pos;
           const priority = s.uleb32();
           const symbol = s.uleb32();
-          if (!sawSymtab || symbol >= o.symbols.length || o.symbols[symbol].kind !== W.SYMTAB_FUNCTION)
+          if (!sawSymtab || symbol >= o.symKind.length || o.symKind[symbol] !== W.SYMTAB_FUNCTION)
             s.fail(`invalid function symbol: ${symbol}`, iat);
           o.initFuncs.push({ priority, symbol });
         }
@@ -929,71 +935,83 @@ function parseLinking(r: Reader, o: ObjectData, secIds: number[], secNames: stri
   }
 }
 
+/** Grows a column to `n` entries, keeping what an earlier symbol table put there. */
+function grown<T extends Uint8Array | Uint32Array | Float64Array>(old: T, n: number, make: (n: number) => T): T {
+  if (old.length === 0) return make(n);
+  const t = make(n);
+  t.set(old);
+  return t;
+}
+
 function parseSymbolTable(r: Reader, o: ObjectData, secIds: number[], secNames: string[]): void {
   const n = r.count('symbol');
+  // LLVM's reader appends a second symbol table to the first.
+  const first = o.symKind.length;
+  const total = first + n;
+  const symKind = (o.symKind = grown(o.symKind, total, (k) => new Uint8Array(k)));
+  const symFlags = (o.symFlags = grown(o.symFlags, total, (k) => new Uint32Array(k)));
+  const symIndex = (o.symIndex = grown(o.symIndex, total, (k) => new Uint32Array(k)));
+  const symOffset = (o.symOffset = grown(o.symOffset, total, (k) => new Float64Array(k)));
+  const symSize = (o.symSize = grown(o.symSize, total, (k) => new Float64Array(k)));
+  const symName = o.symName;
   const names = new Set<string>();
   const nfuncs = o.funcTypes.length;
-  for (let i = 0; i < n; i++) {
+  for (let i = first; i < total; i++) {
     const at = r.pos;
     const kind = r.u8();
     const flags = r.uleb32();
     const defined = (flags & W.SYM_UNDEFINED) === 0;
-    const sym: ObjSymbol = { kind, flags, name: '', index: 0, offset: 0, size: 0 };
+    let name = '';
+    let index = 0;
     switch (kind) {
       case W.SYMTAB_FUNCTION:
       case W.SYMTAB_GLOBAL:
       case W.SYMTAB_TAG:
       case W.SYMTAB_TABLE: {
-        sym.index = r.uleb32();
+        index = r.uleb32();
         const imports =
           kind === W.SYMTAB_FUNCTION ? o.funcImports : kind === W.SYMTAB_GLOBAL ? o.globalImports : kind === W.SYMTAB_TAG ? o.tagImports : o.tableImports;
         const ndefined =
           kind === W.SYMTAB_FUNCTION ? nfuncs : kind === W.SYMTAB_GLOBAL ? o.globals.length : kind === W.SYMTAB_TAG ? o.tagTypes.length : o.tables.length;
         const what = W.SYMTAB_KIND_NAMES[kind];
-        if (sym.index >= imports.length + ndefined) r.fail(`invalid ${what} symbol index`, at);
-        if (defined !== sym.index >= imports.length) r.fail(`invalid ${what} symbol index`, at);
+        if (index >= imports.length + ndefined) r.fail(`invalid ${what} symbol index`, at);
+        if (defined !== index >= imports.length) r.fail(`invalid ${what} symbol index`, at);
         if (defined) {
-          sym.name = r.str();
-          const local = sym.index - imports.length;
-          if (kind === W.SYMTAB_FUNCTION && !o.funcSymbolName[local]) o.funcSymbolName[local] = sym.name;
-          if (kind === W.SYMTAB_GLOBAL && !o.globalSymbolName[local]) o.globalSymbolName[local] = sym.name;
+          name = r.str();
+          const local = index - imports.length;
+          if (kind === W.SYMTAB_FUNCTION && !o.funcSymbolName[local]) o.funcSymbolName[local] = name;
+          if (kind === W.SYMTAB_GLOBAL && !o.globalSymbolName[local]) o.globalSymbolName[local] = name;
         } else {
-          const imp = o.imports[imports[sym.index]];
-          if (flags & W.SYM_EXPLICIT_NAME) {
-            sym.name = r.str();
-            sym.importName = imp.field;
-          } else {
-            sym.name = imp.field;
-          }
-          sym.importModule = imp.module;
+          name = flags & W.SYM_EXPLICIT_NAME ? r.str() : o.imports[imports[index]].field;
           if ((flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_WEAK && kind !== W.SYMTAB_FUNCTION)
             r.fail(`undefined weak ${what} symbol`, at);
         }
         break;
       }
       case W.SYMTAB_DATA:
-        sym.name = r.str();
+        name = r.str();
         if (defined) {
-          sym.index = r.uleb32();
-          sym.offset = r.uleb64();
-          sym.size = r.uleb64();
+          index = r.uleb32();
+          const offset = r.uleb64();
+          const size = r.uleb64();
           if (!(flags & W.SYM_ABSOLUTE)) {
-            if (sym.index >= o.segments.length) r.fail(`invalid data segment index: ${sym.index}`, at);
-            const segSize = o.segments[sym.index].size;
-            if (sym.offset > segSize)
-              r.fail(`invalid data symbol offset: \`${sym.name}\` (offset: ${sym.offset} segment size: ${segSize})`, at);
-            if (sym.offset + sym.size > segSize)
-              r.fail(`invalid data symbol size: \`${sym.name}\` (offset: ${sym.offset} size: ${sym.size} segment size: ${segSize})`, at);
+            if (index >= o.segments.length) r.fail(`invalid data segment index: ${index}`, at);
+            const segSize = o.segments[index].size;
+            if (offset > segSize) r.fail(`invalid data symbol offset: \`${name}\` (offset: ${offset} segment size: ${segSize})`, at);
+            if (offset + size > segSize)
+              r.fail(`invalid data symbol size: \`${name}\` (offset: ${offset} size: ${size} segment size: ${segSize})`, at);
           }
+          symOffset[i] = offset;
+          symSize[i] = size;
         }
         break;
       case W.SYMTAB_SECTION: {
         if ((flags & W.SYM_BINDING_MASK) !== W.SYM_BINDING_LOCAL) r.fail('section symbols must have local binding', at);
-        sym.index = r.uleb32();
-        if (sym.index >= secIds.length) r.fail(`invalid section symbol index: ${sym.index}`, at);
-        const sid = secIds[sym.index];
+        index = r.uleb32();
+        if (index >= secIds.length) r.fail(`invalid section symbol index: ${index}`, at);
+        const sid = secIds[index];
         if (sid !== W.SEC_CUSTOM && sid !== W.SEC_CODE && sid !== W.SEC_DATA) r.fail('invalid section symbol target', at);
-        sym.name = secNames[sym.index];
+        name = secNames[index];
         break;
       }
       default:
@@ -1001,11 +1019,32 @@ function parseSymbolTable(r: Reader, o: ObjectData, secIds: number[], secNames: 
     }
     // LLVM's reader: non-local names are unique within an object.
     if ((flags & W.SYM_BINDING_LOCAL) === 0 && kind !== W.SYMTAB_SECTION) {
-      if (names.has(sym.name)) r.fail(`duplicate symbol name ${sym.name}`, at);
-      names.add(sym.name);
+      if (names.has(name)) r.fail(`duplicate symbol name ${name}`, at);
+      names.add(name);
     }
-    o.symbols.push(sym);
+    symKind[i] = kind;
+    symFlags[i] = flags;
+    symIndex[i] = index;
+    symName.push(name);
   }
+}
+
+/**
+ * Entry `i` of a Float64Array column as a small integer where it is one: a double stored in an
+ * object field that holds small integers makes V8 turn the field into a boxed double for every
+ * object of that shape.
+ */
+export function smallInt(column: Float64Array, i: number): number {
+  const v = column[i];
+  return v <= 0x7fffffff ? v | 0 : v;
+}
+
+/** The import an undefined function/global/tag/table symbol `i` of `o` stands for. */
+export function symImport(o: ObjectData, i: number): ObjImport {
+  const kind = o.symKind[i];
+  const imports =
+    kind === W.SYMTAB_FUNCTION ? o.funcImports : kind === W.SYMTAB_GLOBAL ? o.globalImports : kind === W.SYMTAB_TAG ? o.tagImports : o.tableImports;
+  return o.imports[imports[o.symIndex[i]]];
 }
 
 function parseProducers(r: Reader, o: ObjectData): void {
@@ -1114,18 +1153,14 @@ function readRelocations(
   o.relocOffset = new Uint32Array(total);
   o.relocIndex = new Uint32Array(total);
   o.relocAddend = new Float64Array(total);
-  o.calledDirectly = new Uint8Array(o.symbols.length);
+  o.calledDirectly = new Uint8Array(o.symKind.length);
   // CODE relocations first, then DATA, then custom sections in order: chunks bin their ranges.
   const ordered = [
     ...secs.filter((s) => s.target === codeIndex),
     ...secs.filter((s) => s.target === dataIndex),
     ...secs.filter((s) => s.target !== codeIndex && s.target !== dataIndex),
   ];
-  let symKind: Uint8Array | undefined;
-  if (decoder && ordered.length) {
-    symKind = new Uint8Array(o.symbols.length);
-    for (let i = 0; i < symKind.length; i++) symKind[i] = o.symbols[i].kind;
-  }
+  const symKind = o.symKind;
   const seenTargets = new Set<number>();
   let k = 0;
   for (const s of ordered) {
@@ -1136,7 +1171,7 @@ function readRelocations(
     const keep = applied(s);
     // Reloc offsets of custom sections count from after the section name (secSizes does too).
     const secSize = secSizes[s.target];
-    if (decoder && symKind) {
+    if (decoder) {
       k = decodeWith(decoder, o, s, secSize, keep, k, symKind);
     } else {
       k = decodeSection(o, s, secSize, keep, k);
@@ -1197,7 +1232,7 @@ function decodeWith(decoder: RelocDecoder, o: ObjectData, s: RawReloc, secSize: 
 export const decodeRelocsReference: DecodeRelocs = (bytes, start, end, count, secSize, ntypes, symKind, keep, type, offset, index, addend, k, calledDirectly) => {
   const o = {
     types: { length: ntypes },
-    symbols: Array.from(symKind, (kind) => ({ kind })),
+    symKind,
     relocType: type,
     relocOffset: offset,
     relocIndex: index,
@@ -1226,8 +1261,8 @@ function decodeSection(o: ObjectData, s: RawReloc, secSize: number, keep: boolea
     if (kind < 0) {
       if (index >= o.types.length) r.fail(`invalid relocation type index: ${index}`, at);
     } else {
-      if (index >= o.symbols.length) r.fail(`invalid relocation symbol index: ${index}`, at);
-      const sk = o.symbols[index].kind;
+      if (index >= o.symKind.length) r.fail(`invalid relocation symbol index: ${index}`, at);
+      const sk = o.symKind[index];
       const ok = sk === kind || (kind === W.SYMTAB_GLOBAL && (sk === W.SYMTAB_DATA || sk === W.SYMTAB_FUNCTION));
       if (!ok) r.fail(`invalid relocation ${W.SYMTAB_KIND_NAMES[kind]} index (${W.RELOC_NAMES[type]} against a ${W.SYMTAB_KIND_NAMES[sk] ?? 'unknown'} symbol)`, at);
       if (type === W.R_FUNCTION_INDEX_LEB) o.calledDirectly[index] = 1;

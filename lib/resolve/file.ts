@@ -1,7 +1,7 @@
 // ObjFile::parse and ObjFile::parseLazy: an object's chunks, elements and symbols enter the link.
 
 import * as W from '../input/wasm.js';
-import type { ObjSymbol, ObjectData } from '../input/object.js';
+import { smallInt, symImport, type ObjectData } from '../input/object.js';
 import type { Context } from './context.js';
 import {
   CHUNK_FUNCTION,
@@ -276,18 +276,18 @@ export function parseFile(ctx: Context, file: ObjFile): void {
   file.typeIsUsed = new Uint8Array(d.types.length);
 
   let tableSymbolCount = 0;
-  file.symbols = new Array(d.symbols.length).fill(null);
-  for (let i = 0; i < d.symbols.length; i++) {
-    const ws = d.symbols[i];
-    if (ws.kind === W.SYMTAB_TABLE) tableSymbolCount++;
-    if ((ws.flags & W.SYM_UNDEFINED) === 0) {
-      const sym = createDefined(ctx, file, ws, i, locals);
+  const nsym = d.symKind.length;
+  file.symbols = new Array(nsym).fill(null);
+  for (let i = 0; i < nsym; i++) {
+    if (d.symKind[i] === W.SYMTAB_TABLE) tableSymbolCount++;
+    if ((d.symFlags[i] & W.SYM_UNDEFINED) === 0) {
+      const sym = createDefined(ctx, file, i, locals);
       if (sym) {
         file.symbols[i] = sym;
         continue;
       }
     }
-    file.symbols[i] = createUndefined(ctx, file, ws, d.calledDirectly[i] === 1);
+    file.symbols[i] = createUndefined(ctx, file, i, d.calledDirectly[i] === 1);
   }
   addLegacyIndirectFunctionTableIfNeeded(ctx, file, tableSymbolCount);
 }
@@ -299,98 +299,106 @@ function localSymbol(locals: (Symbol | undefined)[] | null, i: number, kind: num
   return s;
 }
 
-function createDefined(ctx: Context, file: ObjFile, ws: ObjSymbol, symIndex: number, locals: (Symbol | undefined)[] | null): Symbol | null {
+function createDefined(ctx: Context, file: ObjFile, i: number, locals: (Symbol | undefined)[] | null): Symbol | null {
   const d = file.data;
   const gc = ctx.config.gcSections;
-  const local = (ws.flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL;
-  let flags = ws.flags;
-  switch (ws.kind) {
+  let flags = d.symFlags[i];
+  const local = (flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL;
+  const name = d.symName[i];
+  const index = d.symIndex[i];
+  switch (d.symKind[i]) {
     case W.SYMTAB_FUNCTION: {
-      const fn = file.functions[ws.index - d.numImportedFunctions];
-      if (local) return localSymbol(locals, symIndex, DefinedFunction, ws.name, flags, file, symInit(fn), gc);
+      const fn = file.functions[index - d.numImportedFunctions];
+      if (local) return localSymbol(locals, i, DefinedFunction, name, flags, file, symInit(fn), gc);
       if (fn.discarded) return null;
-      return ctx.symtab.addDefinedFunction(ws.name, flags, file, fn);
+      return ctx.symtab.addDefinedFunction(name, flags, file, fn);
     }
     case W.SYMTAB_DATA: {
-      const seg = (flags & W.SYM_ABSOLUTE) !== 0 ? null : file.segments[ws.index];
+      const seg = (flags & W.SYM_ABSOLUTE) !== 0 ? null : file.segments[index];
       if (!(flags & W.SYM_TLS) && seg?.isTLS) flags |= W.SYM_TLS;
-      if (local) return localSymbol(locals, symIndex, DefinedData, ws.name, flags, file, symInit(seg, null, ws.offset, ws.size), gc);
+      if (local) return localSymbol(locals, i, DefinedData, name, flags, file, symInit(seg, null, smallInt(d.symOffset, i), smallInt(d.symSize, i)), gc);
       if (seg?.discarded) return null;
-      return ctx.symtab.addDefinedData(ws.name, flags, file, seg!, ws.offset, ws.size);
+      return ctx.symtab.addDefinedData(name, flags, file, seg!, smallInt(d.symOffset, i), smallInt(d.symSize, i));
     }
     case W.SYMTAB_GLOBAL: {
-      const g = file.globals[ws.index - d.numImportedGlobals];
-      if (local) return localSymbol(locals, symIndex, DefinedGlobal, ws.name, flags, file, symInit(null, g), gc);
-      return ctx.symtab.addDefinedGlobal(ws.name, flags, file, g);
+      const g = file.globals[index - d.numImportedGlobals];
+      if (local) return localSymbol(locals, i, DefinedGlobal, name, flags, file, symInit(null, g), gc);
+      return ctx.symtab.addDefinedGlobal(name, flags, file, g);
     }
     case W.SYMTAB_SECTION: {
       // Only custom sections are addressable; a symbol for CODE/DATA keeps no chunk.
-      const section = file.customSectionsByIndex!.get(ws.index) ?? null;
-      const s = localSymbol(locals, symIndex, SectionKind, ws.name, flags, file, symInit(), gc);
+      const section = file.customSectionsByIndex!.get(index) ?? null;
+      const s = localSymbol(locals, i, SectionKind, name, flags, file, symInit(), gc);
       s.chunk = section;
       return s;
     }
     case W.SYMTAB_TAG: {
-      const t = file.tags[ws.index - d.numImportedTags];
-      if (local) return localSymbol(locals, symIndex, DefinedTag, ws.name, flags, file, symInit(null, t), gc);
-      return ctx.symtab.addDefinedTag(ws.name, flags, file, t);
+      const t = file.tags[index - d.numImportedTags];
+      if (local) return localSymbol(locals, i, DefinedTag, name, flags, file, symInit(null, t), gc);
+      return ctx.symtab.addDefinedTag(name, flags, file, t);
     }
     case W.SYMTAB_TABLE: {
-      const t = file.tables[ws.index - d.numImportedTables];
-      if (local) return localSymbol(locals, symIndex, DefinedTable, ws.name, flags, file, symInit(null, t), gc);
-      return ctx.symtab.addDefinedTable(ws.name, flags, file, t);
+      const t = file.tables[index - d.numImportedTables];
+      if (local) return localSymbol(locals, i, DefinedTable, name, flags, file, symInit(null, t), gc);
+      return ctx.symtab.addDefinedTable(name, flags, file, t);
     }
   }
   return null;
 }
 
-function createUndefined(ctx: Context, file: ObjFile, ws: ObjSymbol, calledDirectly: boolean): Symbol {
+function createUndefined(ctx: Context, file: ObjFile, i: number, calledDirectly: boolean): Symbol {
   const d = file.data;
   const gc = ctx.config.gcSections;
-  const flags = ws.flags | W.SYM_UNDEFINED;
-  const local = (ws.flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL;
+  const flags = d.symFlags[i] | W.SYM_UNDEFINED;
+  const local = (flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL;
+  const name = d.symName[i];
   const symtab = ctx.symtab;
-  switch (ws.kind) {
-    case W.SYMTAB_FUNCTION: {
-      const sig = importSig(file, ws);
-      if (local)
-        return newSymbol(UndefinedFunction, ws.name, flags, file, importInit(sig, ws.importName, ws.importModule, calledDirectly), gc);
-      return symtab.addUndefinedFunction(ws.name, ws.importName, ws.importModule, flags, file, sig, calledDirectly);
-    }
-    case W.SYMTAB_DATA:
-      if (local) return newSymbol(UndefinedData, ws.name, flags, file, symInit(), gc);
-      return symtab.addUndefinedData(ws.name, flags, file);
-    case W.SYMTAB_GLOBAL: {
-      const imp = d.imports[d.globalImports[ws.index]];
-      const type = imp?.global ?? null;
-      if (local) return newSymbol(UndefinedGlobal, ws.name, flags, file, importInit(null, ws.importName, ws.importModule, false, type), gc);
-      return symtab.addUndefinedGlobal(ws.name, ws.importName, ws.importModule, flags, file, type);
-    }
-    case W.SYMTAB_TABLE: {
-      const imp = d.imports[d.tableImports[ws.index]];
-      const type = imp?.table ?? null;
-      if (local) return newSymbol(UndefinedTable, ws.name, flags, file, importInit(null, ws.importName, ws.importModule, false, null, type), gc);
-      return symtab.addUndefinedTable(ws.name, ws.importName, ws.importModule, flags, file, type);
-    }
-    case W.SYMTAB_TAG: {
-      const sig = importSig(file, ws);
-      if (local) return newSymbol(UndefinedTag, ws.name, flags, file, importInit(sig, ws.importName, ws.importModule), gc);
-      return symtab.addUndefinedTag(ws.name, ws.importName, ws.importModule, flags, file, sig);
-    }
+  const kind = d.symKind[i];
+  if (kind === W.SYMTAB_DATA) {
+    if (local) return newSymbol(UndefinedData, name, flags, file, symInit(), gc);
+    return symtab.addUndefinedData(name, flags, file);
   }
   // Section symbols cannot be undefined; the parser refuses them.
-  throw new Error('unreachable: undefined section symbol');
+  if (kind === W.SYMTAB_SECTION) throw new Error('unreachable: undefined section symbol');
+  // A definition in a comdat that is not kept comes here too: it has no import.
+  const imp = (d.symFlags[i] & W.SYM_UNDEFINED) !== 0 ? symImport(d, i) : null;
+  // An explicit symbol name keeps the import's own name as the import name.
+  const importName = imp !== null && (flags & W.SYM_EXPLICIT_NAME) !== 0 ? imp.field : undefined;
+  const importModule = imp?.module;
+  switch (kind) {
+    case W.SYMTAB_FUNCTION: {
+      const sig = importSig(file, i);
+      if (local) return newSymbol(UndefinedFunction, name, flags, file, importInit(sig, importName, importModule, calledDirectly), gc);
+      return symtab.addUndefinedFunction(name, importName, importModule, flags, file, sig, calledDirectly);
+    }
+    case W.SYMTAB_GLOBAL: {
+      const type = imp?.global ?? null;
+      if (local) return newSymbol(UndefinedGlobal, name, flags, file, importInit(null, importName, importModule, false, type), gc);
+      return symtab.addUndefinedGlobal(name, importName, importModule, flags, file, type);
+    }
+    case W.SYMTAB_TABLE: {
+      const type = imp?.table ?? null;
+      if (local) return newSymbol(UndefinedTable, name, flags, file, importInit(null, importName, importModule, false, null, type), gc);
+      return symtab.addUndefinedTable(name, importName, importModule, flags, file, type);
+    }
+    default: {
+      const sig = importSig(file, i);
+      if (local) return newSymbol(UndefinedTag, name, flags, file, importInit(sig, importName, importModule), gc);
+      return symtab.addUndefinedTag(name, importName, importModule, flags, file, sig);
+    }
+  }
 }
 
 /** The signature of an undefined function/tag symbol or of a comdat-excluded definition. */
-function importSig(file: ObjFile, ws: ObjSymbol) {
+function importSig(file: ObjFile, i: number) {
   const d = file.data;
-  if (ws.kind === W.SYMTAB_FUNCTION) {
-    if (ws.index < d.numImportedFunctions) return d.types[d.imports[d.funcImports[ws.index]].typeIndex];
-    return d.types[d.funcTypes[ws.index - d.numImportedFunctions]];
+  const index = d.symIndex[i];
+  if (d.symKind[i] === W.SYMTAB_FUNCTION) {
+    if (index < d.numImportedFunctions) return d.types[d.imports[d.funcImports[index]].typeIndex];
+    return d.types[d.funcTypes[index - d.numImportedFunctions]];
   }
-  if (ws.index < d.numImportedTags) return d.types[d.imports[d.tagImports[ws.index]].typeIndex];
-  return d.types[d.tagTypes[ws.index - d.numImportedTags]];
+  if (index < d.numImportedTags) return d.types[d.imports[d.tagImports[index]].typeIndex];
+  return d.types[d.tagTypes[index - d.numImportedTags]];
 }
 
 function addLegacyIndirectFunctionTableIfNeeded(ctx: Context, file: ObjFile, tableSymbolCount: number): void {
