@@ -59,20 +59,6 @@ export interface ObjGlobal {
   init: InitExpr;
 }
 
-export interface DataSegment {
-  flags: number;
-  memIndex: number;
-  /** Absolute offset of the segment's bytes. */
-  dataStart: number;
-  size: number;
-  /** Offset of the segment's bytes inside the DATA section contents (reloc offsets are relative to it). */
-  sectionOffset: number;
-  name: string;
-  alignment: number;
-  linkingFlags: number;
-  comdat: number;
-}
-
 export interface CustomSection {
   name: string;
   /** Index of the section in the module. */
@@ -137,7 +123,20 @@ export interface ObjectData {
   globals: ObjGlobal[];
   globalSymbolName: string[];
   tagTypes: number[];
-  segments: DataSegment[];
+  /**
+   * Data segments, as columns (objects built with -fdata-sections have thousands: no object
+   * each). segDataStart is the absolute offset of a segment's bytes, segSectionOffset their
+   * offset inside the DATA section's contents (relocation offsets are relative to it).
+   */
+  segDataStart: Uint32Array;
+  segSize: Uint32Array;
+  segSectionOffset: Uint32Array;
+  /** From the linking section's segment info: log2 alignment, flags and name. */
+  segAlignment: Uint8Array;
+  segLinkingFlags: Uint32Array;
+  segName: string[];
+  /** Comdat index, or -1. */
+  segComdat: Int32Array;
   customSections: CustomSection[];
   /**
    * The symbol table, as columns: objects hold tens of thousands of symbols per link, which as
@@ -469,7 +468,13 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     globals: [],
     globalSymbolName: [],
     tagTypes: [],
-    segments: [],
+    segDataStart: new Uint32Array(0),
+    segSize: new Uint32Array(0),
+    segSectionOffset: new Uint32Array(0),
+    segAlignment: new Uint8Array(0),
+    segLinkingFlags: new Uint32Array(0),
+    segName: [],
+    segComdat: new Int32Array(0),
     customSections: [],
     symKind: new Uint8Array(0),
     symFlags: new Uint32Array(0),
@@ -722,26 +727,27 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
         const secStart = body.pos;
         const n = body.count('data segment');
         if (dataCount >= 0 && n !== dataCount) body.fail('data segments count mismatch', secStart);
-        for (let i = 0; i < n; i++) {
+        const first = o.segSize.length;
+        const total = first + n;
+        const dataStarts = (o.segDataStart = grown(o.segDataStart, total, (k) => new Uint32Array(k)));
+        const sizes = (o.segSize = grown(o.segSize, total, (k) => new Uint32Array(k)));
+        const sectionOffsets = (o.segSectionOffset = grown(o.segSectionOffset, total, (k) => new Uint32Array(k)));
+        o.segAlignment = grown(o.segAlignment, total, (k) => new Uint8Array(k));
+        o.segLinkingFlags = grown(o.segLinkingFlags, total, (k) => new Uint32Array(k));
+        const comdats = (o.segComdat = grown(o.segComdat, total, (k) => new Int32Array(k)));
+        comdats.fill(-1, first);
+        for (let i = first; i < total; i++) {
           const at = body.pos;
           const flags = body.uleb32();
           if (flags > 2) body.fail(`invalid data segment flags: ${flags}`, at);
-          let memIndex = 0;
-          if (flags === 2) memIndex = body.uleb32();
+          if (flags === 2) body.uleb32(); // memory index
           if ((flags & 1) === 0) skipInitExpr(body);
           const size = body.uleb32();
           const dataStart = body.skip(size);
-          o.segments.push({
-            flags,
-            memIndex,
-            dataStart,
-            size,
-            sectionOffset: dataStart - secStart,
-            name: '',
-            alignment: 0,
-            linkingFlags: 0,
-            comdat: -1,
-          });
+          dataStarts[i] = dataStart;
+          sizes[i] = size;
+          sectionOffsets[i] = dataStart - secStart;
+          o.segName.push('');
         }
         if (!body.atEnd) body.fail('data section ended prematurely', body.pos);
         break;
@@ -862,13 +868,13 @@ function parseLinking(r: Reader, o: ObjectData, secIds: number[], secNames: stri
         break;
       case W.LINK_SEGMENT_INFO: {
         const n = s.count('segment info');
-        if (n > o.segments.length) s.fail('too many segment names', subAt);
+        if (n > o.segSize.length) s.fail('too many segment names', subAt);
         for (let i = 0; i < n; i++) {
-          const seg = o.segments[i];
-          seg.name = s.str();
-          seg.alignment = s.uleb32();
-          if (seg.alignment > 31) s.fail(`invalid segment alignment: ${seg.alignment}`);
-          seg.linkingFlags = s.uleb32();
+          o.segName[i] = s.str();
+          const alignment = s.uleb32();
+          if (alignment > 31) s.fail(`invalid segment alignment: ${alignment}`);
+          o.segAlignment[i] = alignment;
+          o.segLinkingFlags[i] = s.uleb32();
         }
         break;
       }
@@ -904,9 +910,9 @@ function parseLinking(r: Reader, o: ObjectData, secIds: number[], secNames: stri
             const idx = s.uleb32();
             switch (kind) {
               case W.COMDAT_DATA:
-                if (idx >= o.segments.length) s.fail('COMDAT data index out of range', eat);
-                if (o.segments[idx].comdat !== -1) s.fail('data segment in two COMDATs', eat);
-                o.segments[idx].comdat = comdatIndex;
+                if (idx >= o.segSize.length) s.fail('COMDAT data index out of range', eat);
+                if (o.segComdat[idx] !== -1) s.fail('data segment in two COMDATs', eat);
+                o.segComdat[idx] = comdatIndex;
                 break;
               case W.COMDAT_FUNCTION: {
                 const local = idx - o.numImportedFunctions;
@@ -936,7 +942,7 @@ function parseLinking(r: Reader, o: ObjectData, secIds: number[], secNames: stri
 }
 
 /** Grows a column to `n` entries, keeping what an earlier symbol table put there. */
-function grown<T extends Uint8Array | Uint32Array | Float64Array>(old: T, n: number, make: (n: number) => T): T {
+function grown<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(old: T, n: number, make: (n: number) => T): T {
   if (old.length === 0) return make(n);
   const t = make(n);
   t.set(old);
@@ -995,8 +1001,8 @@ function parseSymbolTable(r: Reader, o: ObjectData, secIds: number[], secNames: 
           const offset = r.uleb64();
           const size = r.uleb64();
           if (!(flags & W.SYM_ABSOLUTE)) {
-            if (index >= o.segments.length) r.fail(`invalid data segment index: ${index}`, at);
-            const segSize = o.segments[index].size;
+            if (index >= o.segSize.length) r.fail(`invalid data segment index: ${index}`, at);
+            const segSize = o.segSize[index];
             if (offset > segSize) r.fail(`invalid data symbol offset: \`${name}\` (offset: ${offset} segment size: ${segSize})`, at);
             if (offset + size > segSize)
               r.fail(`invalid data symbol size: \`${name}\` (offset: ${offset} size: ${size} segment size: ${segSize})`, at);

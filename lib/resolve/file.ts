@@ -145,17 +145,16 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
   }
 
   // Data segments.
-  for (let i = 0; i < d.segments.length; i++) {
-    const s = d.segments[i];
-    const c = new InputChunk(CHUNK_SEGMENT, file, s.name, gc);
+  for (let i = 0; i < d.segSize.length; i++) {
+    const c = new InputChunk(CHUNK_SEGMENT, file, d.segName[i], gc);
     c.indexInFile = i;
-    c.srcStart = s.dataStart;
-    c.size = s.size;
-    c.inputSectionOffset = s.sectionOffset;
-    c.alignment = s.alignment;
-    c.flags = s.linkingFlags;
-    c.comdat = s.comdat;
-    c.discarded = excluded(s.comdat);
+    c.srcStart = d.segDataStart[i];
+    c.size = d.segSize[i];
+    c.inputSectionOffset = d.segSectionOffset[i];
+    c.alignment = d.segAlignment[i];
+    c.flags = d.segLinkingFlags[i];
+    c.comdat = d.segComdat[i];
+    c.discarded = excluded(c.comdat);
     if ((c.flags & W.SEG_FLAG_TLS) === 0 && (c.name.startsWith('.tdata') || c.name.startsWith('.tbss'))) c.flags |= W.SEG_FLAG_TLS;
     // String segments (alignment 1) are split and deduplicated at -O1 and above.
     if (c.flags & W.SEG_FLAG_STRINGS && c.alignment === 0 && ctx.config.optimize > 0 && c.size > 0) c.pieceIn = UNSPLIT;
