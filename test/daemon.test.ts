@@ -21,9 +21,15 @@ function run(args: string[], daemon: boolean) {
 
 function serverPids(): number[] {
   if (!existsSync(sockDir)) return [];
-  return readdirSync(sockDir)
-    .filter((f) => f.endsWith('.pid'))
-    .map((f) => Number(readFileSync(join(sockDir, f), 'utf8')));
+  const pids: number[] = [];
+  for (const f of readdirSync(sockDir).filter((f) => f.endsWith('.pid'))) {
+    try {
+      pids.push(Number(readFileSync(join(sockDir, f), 'utf8')));
+    } catch {
+      // Removed since the listing: a new resident process cleaning up after a dead one.
+    }
+  }
+  return pids;
 }
 
 async function waitForServer(): Promise<void> {

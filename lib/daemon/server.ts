@@ -1,7 +1,7 @@
 // The resident process: serves weld commands over a Unix socket with warm code and cached
 // inputs, one at a time, until it has been idle for WELD_DAEMON_IDLE_MS (default 10 minutes).
 
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { runCli } from '../cli.js';
 import { PersistentCache } from '../input/cache.js';
@@ -77,7 +77,9 @@ function cleanup(): void {
 }
 
 server.on('listening', () => {
-  writeFileSync(`${sock}.pid`, String(process.pid));
+  // Whole or not at all: a reader never sees an empty pid file.
+  writeFileSync(`${sock}.pid.${process.pid}`, String(process.pid));
+  renameSync(`${sock}.pid.${process.pid}`, `${sock}.pid`);
   touch();
 });
 server.on('error', (e: NodeJS.ErrnoException) => {

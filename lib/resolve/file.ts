@@ -103,8 +103,7 @@ function resetChunk(c: InputChunk, file: ObjFile, gc: boolean, discarded: boolea
   c.outputSeg = null;
   c.outputSegmentOffset = 0;
   c.outSecOff = 0;
-  c.parent = null;
-  c.pieceOut = null;
+  c.resetMergeState();
 }
 
 function resetElement(e: InputElement, file: ObjFile, gc: boolean): void {

@@ -103,6 +103,14 @@ export class InputChunk {
     this.live = !gcSections;
   }
 
+  /** A reused chunk's per-link merge state back to none (no extra is made for that). */
+  resetMergeState(): void {
+    const x = this.x;
+    if (x === NO_CHUNK_EXTRA) return;
+    x.parent = null;
+    x.pieceOut = null;
+  }
+
   /** This chunk's own extra, made on the first write of a non-default value. */
   private own(): ChunkExtra {
     return this.x === NO_CHUNK_EXTRA ? (this.x = new ChunkExtra()) : this.x;
@@ -339,69 +347,81 @@ export class Symbol {
     this.file = file;
   }
 
-  private bit(b: number, on: boolean): void {
-    this.bits = on ? this.bits | b : this.bits & ~b;
-  }
   get referenced(): boolean {
     return (this.bits & B_REFERENCED) !== 0;
   }
   set referenced(v: boolean) {
-    this.bit(B_REFERENCED, v);
+    this.bits = v ? this.bits | B_REFERENCED : this.bits & ~B_REFERENCED;
   }
   get isStub(): boolean {
     return (this.bits & B_STUB) !== 0;
   }
   set isStub(v: boolean) {
-    this.bit(B_STUB, v);
+    this.bits = v ? this.bits | B_STUB : this.bits & ~B_STUB;
   }
   // Shared bits preserved across replacement (lld replaceSymbol).
   get isUsedInRegularObj(): boolean {
     return (this.bits & B_USED_IN_REGULAR_OBJ) !== 0;
   }
   set isUsedInRegularObj(v: boolean) {
-    this.bit(B_USED_IN_REGULAR_OBJ, v);
+    this.bits = v ? this.bits | B_USED_IN_REGULAR_OBJ : this.bits & ~B_USED_IN_REGULAR_OBJ;
   }
   get forceExport(): boolean {
     return (this.bits & B_FORCE_EXPORT) !== 0;
   }
   set forceExport(v: boolean) {
-    this.bit(B_FORCE_EXPORT, v);
+    this.bits = v ? this.bits | B_FORCE_EXPORT : this.bits & ~B_FORCE_EXPORT;
   }
   get forceImport(): boolean {
     return (this.bits & B_FORCE_IMPORT) !== 0;
   }
   set forceImport(v: boolean) {
-    this.bit(B_FORCE_IMPORT, v);
+    this.bits = v ? this.bits | B_FORCE_IMPORT : this.bits & ~B_FORCE_IMPORT;
   }
   get canInline(): boolean {
     return (this.bits & B_CAN_INLINE) !== 0;
   }
   set canInline(v: boolean) {
-    this.bit(B_CAN_INLINE, v);
+    this.bits = v ? this.bits | B_CAN_INLINE : this.bits & ~B_CAN_INLINE;
   }
   get traced(): boolean {
     return (this.bits & B_TRACED) !== 0;
   }
   set traced(v: boolean) {
-    this.bit(B_TRACED, v);
+    this.bits = v ? this.bits | B_TRACED : this.bits & ~B_TRACED;
   }
   get isCalledDirectly(): boolean {
     return (this.bits & B_CALLED_DIRECTLY) !== 0;
   }
   set isCalledDirectly(v: boolean) {
-    this.bit(B_CALLED_DIRECTLY, v);
+    this.bits = v ? this.bits | B_CALLED_DIRECTLY : this.bits & ~B_CALLED_DIRECTLY;
   }
   get requiresGOT(): boolean {
     return (this.bits & B_REQUIRES_GOT) !== 0;
   }
   set requiresGOT(v: boolean) {
-    this.bit(B_REQUIRES_GOT, v);
+    this.bits = v ? this.bits | B_REQUIRES_GOT : this.bits & ~B_REQUIRES_GOT;
   }
 
-  /** replaceSymbol's reset of what does not survive a replacement; the rest is set after it. */
-  resetReplaced(calledDirectly: boolean): void {
+  /**
+   * replaceSymbol's reset of what does not survive a replacement, and the import fields of the
+   * new kind (all defaults for a definition: then no extra is made or touched).
+   */
+  resetReplaced(
+    calledDirectly: boolean,
+    globalType: GlobalType | null,
+    tableType: TableType | null,
+    importName: string | undefined,
+    importModule: string | undefined,
+  ): void {
     this.bits = (this.bits & ~(B_STUB | B_REQUIRES_GOT | B_CALLED_DIRECTLY)) | (calledDirectly ? B_CALLED_DIRECTLY : 0);
-    this.resetExtra();
+    if (this.x !== NO_EXTRA) this.resetExtra();
+    if (globalType === null && tableType === null && importName === undefined && importModule === undefined) return;
+    const x = this.own();
+    x.globalType = globalType;
+    x.tableType = tableType;
+    x.importName = importName;
+    x.importModule = importModule;
   }
   /** A fresh symbol's bits (newSymbol): nothing of an earlier life of a reused object is kept. */
   resetNew(referenced: boolean): void {
@@ -415,7 +435,6 @@ export class Symbol {
   /** Back to no extra: an own one is reset in place, for a reused symbol. */
   private resetExtra(): void {
     const x = this.x;
-    if (x === NO_EXTRA) return;
     x.globalType = null;
     x.tableType = null;
     x.importName = undefined;

@@ -108,12 +108,7 @@ export function replaceSymbol(s: Symbol, kind: number, name: string, flags: numb
   s.element = init.element ?? null;
   s.value = init.value ?? 0;
   s.size = init.size ?? 0;
-  s.resetReplaced(init.isCalledDirectly ?? false);
-  // Setters that make the symbol's extra only for a value that is not the default.
-  s.globalType = init.globalType ?? null;
-  s.tableType = init.tableType ?? null;
-  s.importName = init.importName;
-  s.importModule = init.importModule;
+  s.resetReplaced(init.isCalledDirectly ?? false, init.globalType ?? null, init.tableType ?? null, init.importName, init.importModule);
   if (kind === DefinedFunction) s.sig = init.chunk ? init.chunk.sig : init.sig ?? null;
   else if (kind === DefinedTag) s.sig = init.element ? init.element.sig : null;
   else s.sig = init.sig ?? null;
