@@ -18,12 +18,19 @@ export interface ArchiveMember {
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder();
 
+/** Whether `buf` starts with the 8-byte magic `m` (compared bytewise: asked of every input, every link). */
+function hasMagic(buf: Uint8Array, m: string): boolean {
+  if (buf.length < 8) return false;
+  for (let i = 0; i < 8; i++) if (buf[i] !== m.charCodeAt(i)) return false;
+  return true;
+}
+
 export function isArchive(buf: Uint8Array): boolean {
-  return buf.length >= 8 && (latin1.decode(buf.subarray(0, 8)) === '!<arch>\n' || latin1.decode(buf.subarray(0, 8)) === '!<thin>\n');
+  return hasMagic(buf, '!<arch>\n') || hasMagic(buf, '!<thin>\n');
 }
 
 export function isThinArchive(buf: Uint8Array): boolean {
-  return buf.length >= 8 && latin1.decode(buf.subarray(0, 8)) === '!<thin>\n';
+  return hasMagic(buf, '!<thin>\n');
 }
 
 function field(buf: Uint8Array, at: number, len: number): string {
