@@ -88,12 +88,8 @@ interface Measured {
   backend: string;
 }
 
-/** Runs bench/measure.mjs in a fresh process (with `nodeArgs`, V8 options for a tuned process). */
-/** The young generation a tuned process gets (MB per semi-space; V8's default maximum is 16 here). */
-const SEMI_SPACE = '--max-semi-space-size=64';
-
-function measure(spec: Record<string, unknown>, nodeArgs: string[] = []): Measured {
-  const r = spawnSync(process.execPath, [...nodeArgs, join(root, 'bench', 'measure.mjs'), JSON.stringify(spec)], { encoding: 'utf8', env: cleanEnv });
+function measure(spec: Record<string, unknown>): Measured {
+  const r = spawnSync(process.execPath, [join(root, 'bench', 'measure.mjs'), JSON.stringify(spec)], { encoding: 'utf8', env: cleanEnv });
   if (r.status !== 0) throw new Error(`measure ${spec.mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Measured;
 }
@@ -171,12 +167,6 @@ async function main() {
       out(`| … minus node start-up | ${b} | ${fmt(resident - node0.ms)} | ${ratio(resident - node0.ms, ref)} | |`);
       const fresh = measure({ mode: 'newLinker', argv: c.argv, cwd: work, runs: RUNS, warmup: 10, backend: b });
       out(`| link(), new Linker each time | ${b} | ${fmt(fresh.ms)} | ${ratio(fresh.ms, ref)} | ${fmt(fresh.maxRssMB)} |`);
-      if (b === 'native') {
-        // What parsing everything costs beyond the work: copying what it keeps out of V8's young
-        // generation. A process that links a lot can give that generation room (README "Performance").
-        const tuned = measure({ mode: 'newLinker', argv: c.argv, cwd: work, runs: RUNS, warmup: 10, backend: b }, [SEMI_SPACE]);
-        out(`| … in \`node ${SEMI_SPACE}\` | ${b} | ${fmt(tuned.ms)} | ${ratio(tuned.ms, ref)} | ${fmt(tuned.maxRssMB)} |`);
-      }
       const reused = measure({ mode: 'reusedLinker', argv: c.argv, cwd: work, runs: RUNS * 2, warmup: 10, backend: b });
       out(`| link(), reused Linker (cached inputs) | ${b} | ${fmt(reused.ms)} | ${ratio(reused.ms, ref)} | ${fmt(reused.maxRssMB)} |`);
     }
