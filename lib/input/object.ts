@@ -125,7 +125,8 @@ export interface ObjectData {
   tagTypes: number[];
   /**
    * Data segments, as columns (objects built with -fdata-sections have thousands: no object
-   * each). segDataStart is the absolute offset of a segment's bytes, segSectionOffset their
+   * each). segDataStart is the offset of a segment's bytes from the object's start (`base`; not
+   * absolute: an archive member may lie beyond 4 GiB of its buffer), segSectionOffset their
    * offset inside the DATA section's contents (relocation offsets are relative to it).
    */
   segDataStart: Uint32Array;
@@ -744,7 +745,7 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
           if ((flags & 1) === 0) skipInitExpr(body);
           const size = body.uleb32();
           const dataStart = body.skip(size);
-          dataStarts[i] = dataStart;
+          dataStarts[i] = dataStart - o.base;
           sizes[i] = size;
           sectionOffsets[i] = dataStart - secStart;
           o.segName.push('');

@@ -147,7 +147,7 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
   for (let i = 0; i < d.segSize.length; i++) {
     const c = new InputChunk(CHUNK_SEGMENT, file, d.segName[i], gc);
     c.indexInFile = i;
-    c.srcStart = d.segDataStart[i];
+    c.srcStart = d.base + d.segDataStart[i];
     c.size = d.segSize[i];
     c.inputSectionOffset = d.segSectionOffset[i];
     c.alignment = d.segAlignment[i];
@@ -292,7 +292,16 @@ export function parseFile(ctx: Context, file: ObjFile): void {
 
 /** A local symbol of `file`, reusing the one an earlier link of this cached object made here. */
 function localSymbol(locals: (Symbol | undefined)[] | null, i: number, kind: number, name: string, flags: number, file: ObjFile, init: SymbolInit, gc: boolean): Symbol {
-  const s = newSymbol(kind, name, flags, file, init, gc, locals?.[i]);
+  const old = locals !== null ? locals[i] : undefined;
+  if (old !== undefined) {
+    // Symbol i of this parsed object in an earlier, finished link: its kind, name, flags, chunk
+    // or element, offset and size are the object's (resolution never replaces a local), and its
+    // chunks are that link's too (reused above). Only what a link sets is reset.
+    old.file = file;
+    old.resetForLink(!gc);
+    return old;
+  }
+  const s = newSymbol(kind, name, flags, file, init, gc);
   if (locals) locals[i] = s;
   return s;
 }

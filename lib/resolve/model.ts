@@ -427,6 +427,11 @@ export class Symbol {
   resetNew(referenced: boolean): void {
     this.bits = referenced ? B_REFERENCED : 0;
   }
+  /** A local symbol reused as is by a later link: what newSymbol would make, kind and values kept. */
+  resetForLink(referenced: boolean): void {
+    this.bits = referenced ? B_REFERENCED : 0;
+    if (this.x !== NO_EXTRA) this.resetExtra();
+  }
 
   /** This symbol's own extra, made on the first write of a non-default value. */
   private own(): SymbolExtra {

@@ -116,14 +116,9 @@ export function replaceSymbol(s: Symbol, kind: number, name: string, flags: numb
   return s;
 }
 
-/**
- * A fresh local (non-table) symbol, as lld's make<DefinedX>/make<UndefinedX>. `reuse`, a symbol
- * of an earlier (finished) link, is reset to what a new one is instead of allocating.
- */
-export function newSymbol(kind: number, name: string, flags: number, file: ObjFile | null, init: SymbolInit, gc: boolean, reuse?: Symbol): Symbol {
-  const s = reuse ?? new Symbol(name, kind, flags, file);
-  if (reuse) s.order = -1;
-  // Also what replaceSymbol keeps (used in a regular object, forced export or import, traced).
+/** A fresh local (non-table) symbol, as lld's make<DefinedX>/make<UndefinedX>. */
+export function newSymbol(kind: number, name: string, flags: number, file: ObjFile | null, init: SymbolInit, gc: boolean): Symbol {
+  const s = new Symbol(name, kind, flags, file);
   s.resetNew(!gc);
   return replaceSymbol(s, kind, name, flags, file, init, gc);
 }
