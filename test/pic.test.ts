@@ -5,13 +5,14 @@
 // definitions imported and exported, extended-const, TLS with and without shared memory, and
 // wasm-ld's errors. A shared library is then loaded by a small dynamic loader and called.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileToFiles, sysroot, type LinkOutcome } from './support/toolchain.js';
 import { expectSameLink, linkBoth } from './support/expect.js';
 import { runLink } from '../lib/link.js';
+import { LinkError } from '../lib/diag.js';
 import { Linker } from '../lib/linker.js';
 import { CodeWriter, ModuleBuilder } from '../lib/index.js';
 
@@ -75,6 +76,11 @@ int *r1 = &ext_data;
 int get3(void) { return *r1; }
 `;
 
+// -fPIC code with no data (what -r -shared can combine).
+const CODE_ONLY = `extern int ext_func(int);
+int twice(int x) { return ext_func(x) * 2; }
+`;
+
 const TLS = `_Thread_local int tv = 3;
 extern _Thread_local int ext_tv;
 int get_tv(void) { return tv + ext_tv; }
@@ -92,7 +98,7 @@ beforeAll(async () => {
   await put({ 'lib.c': LIB, 'main.c': MAIN, 'dyn2.c': DYN2, 'dyn3.c': DYN3 }, ['-O2', '-fPIC', '-fvisibility=default']);
   await put({ 'lib.c': LIB, 'main.c': MAIN }, ['-O2', '-fPIC', '-fvisibility=default', '-mextended-const'], 'x');
   await put({ 'main.c': MAIN, 'use.c': USE }, ['-O2'], 'static');
-  await put({ 'use.c': USE, 'mismatch.c': MISMATCH, 'hello.c': HELLO, 'x.c': 'const int k = 5;\nchar c1 = 7;\n', 'y.c': 'double d1 = 1.5;\nchar c0 = 1;\n' }, [
+  await put({ 'use.c': USE, 'mismatch.c': MISMATCH, 'hello.c': HELLO, 'x.c': 'const int k = 5;\nchar c1 = 7;\n', 'y.c': 'double d1 = 1.5;\nchar c0 = 1;\n', 'codeonly.c': CODE_ONLY }, [
     '-O2',
     '-fPIC',
     '-fvisibility=default',
@@ -143,6 +149,7 @@ describe('-shared and -pie match wasm-ld 22', () => {
     // DWARF's R_WASM_GLOBAL_INDEX_I32 against __memory_base, which has no GOT entry: lld writes
     // its INVALID_INDEX (ff ff ff ff).
     ['a static link of -fPIC -g code: global index relocations in debug info without a GOT entry', ['picdebug.o', '--no-entry', '--export=used']],
+    ['-r -shared of code without data', ['-r', '-shared', 'codeonly.o']],
   ];
   for (const [what, args] of ok) {
     it(what, async () => {
@@ -183,6 +190,25 @@ describe('-shared and -pie match wasm-ld 22', () => {
     const weld = await same(['-shared', XPIC, 'dataidx.o']);
     expect(weld.code).toBe(1);
     expect(weld.messages).toContain('error: invalid runtime relocation type in data section: R_WASM_FUNCTION_INDEX_I32');
+  });
+
+  it('errors: -r -shared with function addresses or data (wasm-ld 22 crashes: a relocatable output has no __table_base or __memory_base)', () => {
+    const fails = (obj: string) => {
+      try {
+        runLink({ argv: ['-r', '-shared', obj, '-o', 'rshared.o'], cwd: dir });
+      } catch (e) {
+        if (!(e instanceof LinkError)) throw e;
+        return e.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+      }
+      return [];
+    };
+    expect(fails('lib.o')).toEqual([
+      expect.stringMatching(/^-r and -shared cannot be used with function addresses \([a-z_]+\): a relocatable output has no __table_base to place them at$/),
+    ]);
+    expect(fails('x.o')).toEqual([
+      expect.stringMatching(/^-r and -shared cannot be used with data segments \(x\.o:\(\.[a-z.0-9]+\)\): a relocatable output has no __memory_base to place them at$/),
+    ]);
+    expect(existsSync(join(dir, 'rshared.o'))).toBe(false);
   });
 
   it('errors: undefined symbols of a shared library, option conflicts', async () => {

@@ -1286,8 +1286,9 @@ export class Writer {
       bytes(W.SEC_EXPORT, 'EXPORT', w);
     }
     if (ctx.sym.startFunction) bytes(W.SEC_START, 'START', scratchWriter().uleb(ctx.sym.startFunction.getFunctionIndex()));
-    if (this.indirectFunctions.length) bytes(W.SEC_ELEM, 'ELEM', this.elemSection());
     const inBinary = this.segments.filter((s) => this.requiredInBinary(s));
+    if (cfg.isPic && cfg.relocatable) this.checkRelocatablePic(inBinary);
+    if (this.indirectFunctions.length) bytes(W.SEC_ELEM, 'ELEM', this.elemSection());
     // memory.init and data.drop need the segment count up front (bulk memory's DataCount section).
     if (cfg.sharedMemory && inBinary.length) bytes(W.SEC_DATACOUNT, 'DATACOUNT', scratchWriter().uleb(inBinary.length));
 
@@ -1492,6 +1493,19 @@ export class Writer {
       this.ptrConstExpr(w, sym.getVA());
     }
     return w;
+  }
+
+  /**
+   * -r -shared: a position-independent module places its table entries at __table_base and its
+   * data at __memory_base, and a relocatable output has neither (wasm-ld 22 dereferences their
+   * null symbols, and crashes). Code alone links.
+   */
+  private checkRelocatablePic(inBinary: OutputSegment[]): void {
+    const diag = this.ctx.diag;
+    if (this.indirectFunctions.length)
+      diag.fatal(`-r and -shared cannot be used with function addresses (${this.indirectFunctions[0].name}): a relocatable output has no __table_base to place them at`);
+    const active = inBinary.find((seg) => !(seg.initFlags & W.SEGMENT_IS_PASSIVE));
+    if (active) diag.fatal(`-r and -shared cannot be used with data segments (${active.inputSegments[0] ?? active.name}): a relocatable output has no __memory_base to place them at`);
   }
 
   private elemSection(): ByteWriter {
