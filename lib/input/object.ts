@@ -2,7 +2,7 @@
 // immutable ObjectData: everything a link needs, relocations in typed arrays. ObjectData holds
 // no per-link state, so a Linker can keep it and reuse it across links.
 
-import { Reader, type ReadContext } from './reader.js';
+import { Reader, utf8Slice, type ReadContext } from './reader.js';
 import * as W from './wasm.js';
 
 const latin1 = new TextDecoder('latin1');
@@ -135,7 +135,15 @@ export interface ObjectData {
   /** From the linking section's segment info: log2 alignment, flags and name. */
   segAlignment: Uint8Array;
   segLinkingFlags: Uint32Array;
+  /**
+   * Segment names, decoded when first asked for (segmentName): a fresh link needs few of the
+   * thousands, as most are classified by segPrefix. segNameAt is relative to `base`.
+   */
+  segNameAt: Uint32Array;
+  segNameLen: Uint32Array;
   segName: string[];
+  /** SEG_PREFIX_* of each segment's name, read off its bytes. */
+  segPrefix: Uint8Array;
   /** Comdat index, or -1. */
   segComdat: Int32Array;
   customSections: CustomSection[];
@@ -474,7 +482,10 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     segSectionOffset: new Uint32Array(0),
     segAlignment: new Uint8Array(0),
     segLinkingFlags: new Uint32Array(0),
+    segNameAt: new Uint32Array(0),
+    segNameLen: new Uint32Array(0),
     segName: [],
+    segPrefix: new Uint8Array(0),
     segComdat: new Int32Array(0),
     customSections: [],
     symKind: new Uint8Array(0),
@@ -735,6 +746,9 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
         const sectionOffsets = (o.segSectionOffset = grown(o.segSectionOffset, total, (k) => new Uint32Array(k)));
         o.segAlignment = grown(o.segAlignment, total, (k) => new Uint8Array(k));
         o.segLinkingFlags = grown(o.segLinkingFlags, total, (k) => new Uint32Array(k));
+        o.segNameAt = grown(o.segNameAt, total, (k) => new Uint32Array(k));
+        o.segNameLen = grown(o.segNameLen, total, (k) => new Uint32Array(k));
+        o.segPrefix = grown(o.segPrefix, total, (k) => new Uint8Array(k));
         const comdats = (o.segComdat = grown(o.segComdat, total, (k) => new Int32Array(k)));
         comdats.fill(-1, first);
         for (let i = first; i < total; i++) {
@@ -748,7 +762,6 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
           dataStarts[i] = dataStart - o.base;
           sizes[i] = size;
           sectionOffsets[i] = dataStart - secStart;
-          o.segName.push('');
         }
         if (!body.atEnd) body.fail('data section ended prematurely', body.pos);
         break;
@@ -871,7 +884,11 @@ function parseLinking(r: Reader, o: ObjectData, secIds: number[], secNames: stri
         const n = s.count('segment info');
         if (n > o.segSize.length) s.fail('too many segment names', subAt);
         for (let i = 0; i < n; i++) {
-          o.segName[i] = s.str();
+          const len = s.uleb32();
+          const at = s.skip(len);
+          o.segNameAt[i] = at - o.base;
+          o.segNameLen[i] = len;
+          o.segPrefix[i] = segmentPrefix(s.buf, at, len);
           const alignment = s.uleb32();
           if (alignment > 31) s.fail(`invalid segment alignment: ${alignment}`);
           o.segAlignment[i] = alignment;
@@ -1026,8 +1043,9 @@ function parseSymbolTable(r: Reader, o: ObjectData, secIds: number[], secNames: 
     }
     // LLVM's reader: non-local names are unique within an object.
     if ((flags & W.SYM_BINDING_LOCAL) === 0 && kind !== W.SYMTAB_SECTION) {
-      if (names.has(name)) r.fail(`duplicate symbol name ${name}`, at);
-      names.add(name);
+      // One hash lookup, not has() then add(): this runs for every non-local symbol.
+      const before = names.size;
+      if (names.add(name).size === before) r.fail(`duplicate symbol name ${name}`, at);
     }
     symKind[i] = kind;
     symFlags[i] = flags;
@@ -1044,6 +1062,40 @@ function parseSymbolTable(r: Reader, o: ObjectData, secIds: number[], secNames: 
 export function smallInt(column: Float64Array, i: number): number {
   const v = column[i];
   return v <= 0x7fffffff ? v | 0 : v;
+}
+
+export const SEG_PREFIX_TEXT = 1;
+export const SEG_PREFIX_DATA = 2;
+export const SEG_PREFIX_BSS = 3;
+export const SEG_PREFIX_RODATA = 4;
+/** Bit: the name starts with .tdata or .tbss (a TLS segment by name). */
+export const SEG_PREFIX_TLS = 8;
+
+function startsWithBytes(buf: Uint8Array, at: number, len: number, prefix: string): boolean {
+  if (len < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[at + i] !== prefix.charCodeAt(i)) return false;
+  return true;
+}
+
+/** What the layout asks of a segment's name, from its UTF-8 bytes (ASCII prefixes). */
+function segmentPrefix(buf: Uint8Array, at: number, len: number): number {
+  let p = 0;
+  if (startsWithBytes(buf, at, len, '.text.')) p = SEG_PREFIX_TEXT;
+  else if (startsWithBytes(buf, at, len, '.data.')) p = SEG_PREFIX_DATA;
+  else if (startsWithBytes(buf, at, len, '.bss.')) p = SEG_PREFIX_BSS;
+  else if (startsWithBytes(buf, at, len, '.rodata.')) p = SEG_PREFIX_RODATA;
+  if (startsWithBytes(buf, at, len, '.tdata') || startsWithBytes(buf, at, len, '.tbss')) p |= SEG_PREFIX_TLS;
+  return p;
+}
+
+/** Data segment i's name (as Reader.str decodes it), decoded once. */
+export function segmentName(o: ObjectData, i: number): string {
+  let name = o.segName[i];
+  if (name === undefined) {
+    const at = o.base + o.segNameAt[i];
+    name = o.segName[i] = utf8Slice(o.buf, at, at + o.segNameLen[i]);
+  }
+  return name;
 }
 
 /** The import an undefined function/global/tag/table symbol `i` of `o` stands for. */

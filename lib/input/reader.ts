@@ -8,6 +8,11 @@ export function asBuffer(buf: Uint8Array): Buffer {
   return Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
+/** Bytes [start, end) of `buf` decoded as Reader.str does (invalid sequences become U+FFFD). */
+export function utf8Slice(buf: Uint8Array, start: number, end: number): string {
+  return (asBuffer(buf) as NodeBuffer).utf8Slice(start, end);
+}
+
 /** Where a reader is, for error messages: the file, archive member and section. */
 export interface ReadContext {
   file: string;

@@ -17,10 +17,17 @@ function outputSegmentName(ctx: Context, seg: InputChunk): string {
 }
 
 function mergedSegmentName(name: string): string {
-  if (name.startsWith('.text.')) return '.text';
-  if (name.startsWith('.data.')) return '.data';
-  if (name.startsWith('.bss.')) return '.bss';
-  if (name.startsWith('.rodata.')) return '.rodata';
+  // One prefix test by the second character (every segment of a fresh link comes here).
+  switch (name.charCodeAt(1)) {
+    case 0x74: // t
+      return name.startsWith('.text.') ? '.text' : name;
+    case 0x64: // d
+      return name.startsWith('.data.') ? '.data' : name;
+    case 0x62: // b
+      return name.startsWith('.bss.') ? '.bss' : name;
+    case 0x72: // r
+      return name.startsWith('.rodata.') ? '.rodata' : name;
+  }
   return name;
 }
 

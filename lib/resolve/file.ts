@@ -1,7 +1,7 @@
 // ObjFile::parse and ObjFile::parseLazy: an object's chunks, elements and symbols enter the link.
 
 import * as W from '../input/wasm.js';
-import { smallInt, symImport, type ObjectData } from '../input/object.js';
+import { SEG_PREFIX_BSS, SEG_PREFIX_DATA, SEG_PREFIX_RODATA, SEG_PREFIX_TEXT, SEG_PREFIX_TLS, smallInt, symImport, type ObjectData } from '../input/object.js';
 import type { Context } from './context.js';
 import {
   CHUNK_FUNCTION,
@@ -62,6 +62,13 @@ function tombstoneFor(name: string): number {
   if (name.startsWith('llvm.func_attr.')) return -1;
   return 0;
 }
+
+/** By SEG_PREFIX_*: a segment's merged output name; null where it is the name itself. */
+const MERGED_BY_PREFIX: (string | null)[] = [null, null, null, null, null, null, null, null];
+MERGED_BY_PREFIX[SEG_PREFIX_TEXT] = '.text';
+MERGED_BY_PREFIX[SEG_PREFIX_DATA] = '.data';
+MERGED_BY_PREFIX[SEG_PREFIX_BSS] = '.bss';
+MERGED_BY_PREFIX[SEG_PREFIX_RODATA] = '.rodata';
 
 /** Sets each chunk's relocation range from its section's sorted relocations (lld setRelocs). */
 function binRelocs(chunks: InputChunk[], offsets: Uint32Array, start: number, end: number): void {
@@ -145,7 +152,8 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
 
   // Data segments.
   for (let i = 0; i < d.segSize.length; i++) {
-    const c = new InputChunk(CHUNK_SEGMENT, file, d.segName[i], gc);
+    // Named when first asked (segmentName): the prefix says what the layout needs.
+    const c = new InputChunk(CHUNK_SEGMENT, file, null, gc);
     c.indexInFile = i;
     c.srcStart = d.base + d.segDataStart[i];
     c.size = d.segSize[i];
@@ -154,7 +162,10 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
     c.flags = d.segLinkingFlags[i];
     c.comdat = d.segComdat[i];
     c.discarded = excluded(c.comdat);
-    if ((c.flags & W.SEG_FLAG_TLS) === 0 && (c.name.startsWith('.tdata') || c.name.startsWith('.tbss'))) c.flags |= W.SEG_FLAG_TLS;
+    const prefix = d.segPrefix[i];
+    if ((c.flags & W.SEG_FLAG_TLS) === 0 && (prefix & SEG_PREFIX_TLS) !== 0) c.flags |= W.SEG_FLAG_TLS;
+    // The output segment a .text./.data./.bss./.rodata. name merges into (see layout/segments.ts).
+    c.mergedName = MERGED_BY_PREFIX[prefix & 7];
     // String segments (alignment 1) are split and deduplicated at -O1 and above.
     if (c.flags & W.SEG_FLAG_STRINGS && c.alignment === 0 && ctx.config.optimize > 0 && c.size > 0) c.pieceIn = UNSPLIT;
     file.segments.push(c);

@@ -2,7 +2,7 @@
 // elements (globals, tables, tags), and symbols. The parsed ObjectData stays immutable and
 // shareable; everything mutable in a link lives here.
 
-import type { FuncType, GlobalType, InitExpr, ObjectData, TableType } from '../input/object.js';
+import { segmentName, type FuncType, type GlobalType, type InitExpr, type ObjectData, type TableType } from '../input/object.js';
 import * as W from '../input/wasm.js';
 
 export const DefinedFunction = 0;
@@ -86,7 +86,8 @@ export class InputChunk {
   outSecOff = 0;
   /** Offset of the chunk inside its input section's contents (relocation offsets are relative to those). */
   inputSectionOffset = 0;
-  name: string;
+  /** The name, or null for an input data segment's until it is asked for (see `name`). */
+  private nm: string | null;
   // Functions
   sig: FuncType | null = null;
   functionIndex = NO_INDEX;
@@ -96,11 +97,20 @@ export class InputChunk {
   indexInFile = -1;
   private x: ChunkExtra = NO_CHUNK_EXTRA;
 
-  constructor(kind: number, file: ObjFile | null, name: string, gcSections: boolean) {
+  /** `name` null: an input data segment (file set, indexInFile its segment), named on demand. */
+  constructor(kind: number, file: ObjFile | null, name: string | null, gcSections: boolean) {
     this.kind = kind;
     this.file = file;
-    this.name = name;
+    this.nm = name;
     this.live = !gcSections;
+  }
+
+  get name(): string {
+    const n = this.nm;
+    return n !== null ? n : (this.nm = segmentName(this.file!.data, this.indexInFile));
+  }
+  set name(v: string) {
+    this.nm = v;
   }
 
   /** A reused chunk's per-link merge state back to none (no extra is made for that). */
