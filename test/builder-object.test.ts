@@ -221,6 +221,43 @@ describe('module builder: toObject()', () => {
     expect(results[2]).toEqual(results[0]);
   }, 60_000);
 
+  it('data segment names (decoded on demand): UTF-8, custom, TLS by name; module, -r output and map as wasm-ld', async () => {
+    const b = new ModuleBuilder();
+    const bytes = (n: number) => new Uint8Array([n, n + 1, n + 2, n + 3]);
+    for (const [name, section, n] of [
+      ['caf\u00e9', '.rodata', 1],
+      ['plain', '.data', 5],
+      ['own', 'my\u00e9sec', 9],
+    ] as const) {
+      const d = b.declareData(name, { section });
+      b.defineData(d, bytes(n));
+      b.exportSymbol(d);
+    }
+    const objPath = join(dir, 'segnames.o');
+    writeFileSync(objPath, b.toObject());
+    for (const extra of [['--no-merge-data-segments'], [], ['-r']]) {
+      const argv = ['--no-entry', objPath, ...extra, '-o', join(dir, 'segnames.wasm'), '--Map=-'];
+      const lld = await wasmLd(argv);
+      const weld = linkSync(argv);
+      expect(weld.stdout.join('\n') + '\n').toBe(lld.stdout);
+      expect(sectionDiff(weld.bytes, lld.bytes!)).toEqual([]);
+    }
+    expect(linkSync(['--no-entry', objPath, '--no-merge-data-segments', '--Map=-', '-o', join(dir, 'segnames.wasm')]).stdout.join('\n')).toMatch(/\.rodata\.caf\u00e9/);
+    // A segment named .tdata.* without the TLS flag is TLS (lld's rule for older objects): so
+    // is its use refused without atomics, by both.
+    const t = new ModuleBuilder();
+    const tl = t.declareData('tl', { section: '.tdata' });
+    t.defineData(tl, bytes(13));
+    t.exportSymbol(tl);
+    const tlsPath = join(dir, 'tlsname.o');
+    writeFileSync(tlsPath, t.toObject());
+    const tlsArgv = ['--no-entry', tlsPath, '-o', join(dir, 'tlsname.wasm')];
+    const lldTls = await wasmLd(tlsArgv);
+    expect(lldTls.code).not.toBe(0);
+    expect(() => linkSync(tlsArgv)).toThrow("'atomics' feature must be used in order to use thread-local storage");
+    expect(lldTls.stderr).toContain("'atomics' feature must be used in order to use thread-local storage");
+  }, 60_000);
+
   it('is a valid object: weld reads it back; exports it cannot express are errors', () => {
     const b = standalone();
     const obj = b.toObject();
