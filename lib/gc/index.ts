@@ -16,11 +16,34 @@ let seenStamp = new Int32Array(256);
 let seenAt = new Uint32Array(256);
 let stamp = 0;
 
+// What chunkRefs lists, in an entry's low two bits (the rest is an index).
+/** A symbol (file.symbols index) that only table-index relocations name. */
+const REF_TABLE_ONLY = 1;
+/** The body of a local function of the same file (file.functions index). */
+const REF_LOCAL_FUNCTION = 2;
+/** The segment of a local data symbol of the same file (file.segments index). */
+const REF_LOCAL_SEGMENT = 3;
+
 /**
- * The distinct symbols the relocations of relocs [start, end) of `d` name (type indexes left
- * out), as `symbolIndex * 2 + tableOnly` in d.liveRefs[start, returned end); tableOnly is 1 when
- * every relocation naming it is a table index. Computed once per chunk of a parsed object: a
- * function names the same few symbols many times, and each visit of a symbol is a cache miss.
+ * A local defined function or (non-absolute) data symbol `index` of `d` as the chunk it names,
+ * REF_LOCAL_* with the chunk's index; -1 for any other symbol. Read off the parsed symbol table:
+ * resolution never changes a local's chunk, so marking needs no Symbol object for it.
+ */
+function localTarget(d: ObjectData, index: number): number {
+  const flags = d.symFlags[index];
+  if ((flags & W.SYM_BINDING_MASK) !== W.SYM_BINDING_LOCAL || (flags & W.SYM_UNDEFINED) !== 0) return -1;
+  const kind = d.symKind[index];
+  if (kind === W.SYMTAB_FUNCTION) return (d.symIndex[index] - d.numImportedFunctions) * 4 + REF_LOCAL_FUNCTION;
+  if (kind === W.SYMTAB_DATA && (flags & W.SYM_ABSOLUTE) === 0) return d.symIndex[index] * 4 + REF_LOCAL_SEGMENT;
+  return -1;
+}
+
+/**
+ * The distinct targets of the relocations of relocs [start, end) of `d` (type indexes left out),
+ * in d.liveRefs[start, returned end): a local function or data symbol as its chunk
+ * (REF_LOCAL_*), any other symbol as `symbolIndex * 4`, plus REF_TABLE_ONLY when every relocation
+ * naming it is a table index. Computed once per chunk of a parsed object: a function names the
+ * same few symbols many times, and each visit of a symbol is a cache miss.
  * d.liveRefs[total + start] holds end + 1 (0: not computed); chunks with relocations have
  * distinct starts.
  */
@@ -50,8 +73,9 @@ function chunkRefs(d: ObjectData, start: number, end: number): number {
     if (seenStamp[index] !== stamp) {
       seenStamp[index] = stamp;
       seenAt[index] = k;
-      memo[k++] = index * 2 + tableOnly;
-    } else if (tableOnly === 0) memo[seenAt[index]] = index * 2;
+      const local = localTarget(d, index);
+      memo[k++] = local >= 0 ? local : index * 4 + tableOnly * REF_TABLE_ONLY;
+    } else if (tableOnly === 0 && (memo[seenAt[index]] & 3) === REF_TABLE_ONLY) memo[seenAt[index]] = index * 4;
   }
   memo[total + start] = k + 1;
   return k;
@@ -117,7 +141,17 @@ export function markLive(ctx: Context): void {
     const symbols = file.symbols;
     for (let i = c.relocStart; i < end; i++) {
       const ref = refs[i];
-      const sym = symbols[ref >>> 1]!;
+      const tag = ref & 3;
+      if (tag >= REF_LOCAL_FUNCTION) {
+        // A local's chunk: all that marking its symbol would do (the file is live already).
+        const chunk = tag === REF_LOCAL_FUNCTION ? file.functions[ref >>> 2] : file.segments[ref >>> 2];
+        if (!chunk.live) {
+          chunk.live = true;
+          queue.push(chunk);
+        }
+        continue;
+      }
+      const sym = symbols[ref >>> 2]!;
       // Most name a function or data symbol whose chunk is already live: skip them before the
       // general checks (this loop sees every symbol named by every live chunk).
       if (sym.kind <= DefinedData) {
@@ -125,7 +159,7 @@ export function markLive(ctx: Context): void {
         if (chunk !== null && chunk.live) continue;
       }
       // Table relocations against stubs (null function pointers) keep nothing alive.
-      if ((ref & 1) !== 0 && sym.isStub) continue;
+      if (tag === REF_TABLE_ONLY && sym.isStub) continue;
       enqueue(sym);
     }
   }
