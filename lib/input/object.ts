@@ -178,6 +178,12 @@ export interface ObjectData {
    * the relocations on first use and kept with the cached object (gc/index.ts chunkRefs).
    */
   liveRefs: Uint32Array | null;
+  /**
+   * Not parsed: the relocation scan's memo (layout/writer.ts scanList): the indices of the
+   * relocations it acts on without per-symbol checks, and per relocation how many precede it.
+   */
+  scanList: Uint32Array | null;
+  scanBefore: Uint32Array | null;
   /** Not parsed: `features` as small integers, made on first use (layout/writer.ts featureIds). */
   featureIds: Int32Array | null;
   features: { prefix: number; name: string }[];
@@ -506,6 +512,8 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     dataRelocEnd: 0,
     calledDirectly: new Uint8Array(0),
     liveRefs: null,
+    scanList: null,
+    scanBefore: null,
     featureIds: null,
     features: [],
     producers: [],

@@ -42,31 +42,43 @@ function order(name: string): number {
 export function createOutputSegments(ctx: Context): OutputSegment[] {
   const segments: OutputSegment[] = [];
   const byName = new Map<string, OutputSegment>();
-  // Output segments with string inputs to merge; the others are laid out already.
-  const withMerge = new Set<OutputSegment>();
+  // Output segments with string inputs to merge (by index in `segments`); the others are laid
+  // out already.
+  const withMerge: boolean[] = [];
+  // Consecutive inputs mostly share their output segment: the last one found, before the map.
+  let lastName: string | null = null;
+  let last: OutputSegment | undefined;
   for (const file of ctx.objectFiles) {
     for (let segIndex = 0, inputs = file.segments; segIndex < inputs.length; segIndex++) {
       const seg = inputs[segIndex];
       if (!seg.live) continue;
       const name = outputSegmentName(ctx, seg);
       // A relocatable output keeps comdat segments apart: the final link may drop each.
-      let s = ctx.config.relocatable && seg.comdat >= 0 ? undefined : byName.get(name);
+      const shared = !(ctx.config.relocatable && seg.comdat >= 0);
+      let s = !shared ? undefined : name === lastName ? last : byName.get(name);
       if (!s) {
         s = new OutputSegment(name);
         // Shared memory: segments are passive, so a new thread's instantiation cannot reinitialize memory.
         if (ctx.config.sharedMemory) s.initFlags = SEGMENT_IS_PASSIVE;
         if (!ctx.config.relocatable && name.startsWith('.bss')) s.isBss = true;
-        if (!(ctx.config.relocatable && seg.comdat >= 0)) byName.set(name, s);
+        if (shared) byName.set(name, s);
+        s.index = segments.length;
         segments.push(s);
+        withMerge.push(false);
+      }
+      if (shared) {
+        lastName = name;
+        last = s;
       }
       s.addInputSegment(seg);
-      if (seg.isMerge) withMerge.add(s);
+      if (seg.isMerge) withMerge[s.index] = true;
     }
   }
+  const merging = new Set(segments.filter((seg) => withMerge[seg.index]));
   // A stable sort: JS Array.prototype.sort is stable.
   segments.sort((a, b) => order(a.name) - order(b.name));
   for (let i = 0; i < segments.length; i++) segments[i].index = i;
-  for (const seg of segments) if (withMerge.has(seg)) finalizeInputSegments(seg, ctx.backend.mergeStrings);
+  for (const seg of segments) if (merging.has(seg)) finalizeInputSegments(seg, ctx.backend.mergeStrings);
   return segments;
 }
 

@@ -45,6 +45,27 @@ interface InitEntry {
   priority: number;
 }
 
+/**
+ * The relocations of `d` the scan acts on without per-symbol checks (type indexes and SCAN_TYPE),
+ * in order, and per relocation index how many of them come before it: a chunk's are
+ * scanList[scanBefore[relocStart], scanBefore[relocEnd]). Made once per parsed object.
+ */
+function makeScanList(d: ObjectData): Uint32Array {
+  const types = d.relocType;
+  const before = new Uint32Array(types.length + 1);
+  let n = 0;
+  for (let i = 0; i < types.length; i++) {
+    before[i] = n;
+    const t = types[i];
+    if (t === W.R_TYPE_INDEX_LEB || SCAN_TYPE[t] !== 0) n++;
+  }
+  before[types.length] = n;
+  const list = new Uint32Array(n);
+  for (let i = 0; i < types.length; i++) if (before[i + 1] !== before[i]) list[before[i]] = i;
+  d.scanBefore = before;
+  return (d.scanList = list);
+}
+
 /** Relocation types whose symbol scanChunk looks at even without the per-symbol checks. */
 const SCAN_TYPE = new Uint8Array(256);
 for (const t of [
@@ -566,50 +587,56 @@ export class Writer {
     if (!chunk.live || !chunk.file) return;
     const file = chunk.file;
     const d = file.data;
-    const everySymbol = this.scanEverySymbol;
-    for (let i = chunk.relocStart; i < chunk.relocEnd; i++) {
-      const type = d.relocType[i];
-      const index = d.relocIndex[i];
-      if (type === W.R_TYPE_INDEX_LEB) {
-        // The first use registers the type (output type order is first-use order).
-        if (file.typeIsUsed[index] === 0) {
-          file.typeMap[index] = this.registerType(d.types[index]);
-          file.typeIsUsed[index] = 1;
-        }
-        continue;
-      }
-      // Without the checks below the switch, the other relocation types have nothing to do:
-      // skipping them spares a symbol load (a cache miss) for most relocations.
-      if (!everySymbol && SCAN_TYPE[type] === 0) continue;
-      const sym = file.symbols[index]!;
-      switch (type) {
-        case W.R_TABLE_INDEX_I32:
-        case W.R_TABLE_INDEX_I64:
-        case W.R_TABLE_INDEX_SLEB:
-        case W.R_TABLE_INDEX_SLEB64:
-        case W.R_TABLE_INDEX_REL_SLEB:
-        case W.R_TABLE_INDEX_REL_SLEB64:
-          if (!this.requiresGOTAccess(sym)) this.addElemEntry(sym);
-          break;
-        case W.R_GLOBAL_INDEX_LEB:
-        case W.R_GLOBAL_INDEX_I32:
-          if (!sym.isGlobal()) this.addGOTEntry(sym);
-          break;
-        case W.R_MEMORY_ADDR_TLS_SLEB:
-        case W.R_MEMORY_ADDR_TLS_SLEB64:
-          if (!sym.isDefined())
-            this.ctx.diag.error(
-              `${file}: relocation ${W.RELOC_NAMES[type]} cannot be used against an undefined symbol \`${demangleName(this.ctx, sym.name)}\``,
-              { file: file.toString(), symbol: sym.name },
-            );
-          // Single-threaded links lower TLS away, so only shared memory needs the symbol in .tdata.
-          if (this.ctx.config.sharedMemory) this.checkTLSReloc(file.toString(), type, sym);
-          break;
-      }
-      const cfg = this.ctx.config;
-      if (cfg.isPic || sym.isShared() || (cfg.unresolvedSymbols === 'import-dynamic' && sym.isUndefined())) this.scanPICReloc(file, type, sym);
-      if (sym.isUndefined() && !cfg.relocatable && !sym.isWeak()) this.reportUndefined(file.toString(), sym);
+    if (this.scanEverySymbol) {
+      for (let i = chunk.relocStart; i < chunk.relocEnd; i++) this.scanReloc(file, d, i);
+      return;
     }
+    // Without the per-symbol checks only type indexes and SCAN_TYPE relocations do anything:
+    // visit just those (a list kept with the parsed object), sparing the rest even a type load.
+    const list = d.scanList ?? makeScanList(d);
+    const before = d.scanBefore!;
+    for (let j = before[chunk.relocStart], end = before[chunk.relocEnd]; j < end; j++) this.scanReloc(file, d, list[j]);
+  }
+
+  private scanReloc(file: ObjFile, d: ObjectData, i: number): void {
+    const type = d.relocType[i];
+    const index = d.relocIndex[i];
+    if (type === W.R_TYPE_INDEX_LEB) {
+      // The first use registers the type (output type order is first-use order).
+      if (file.typeIsUsed[index] === 0) {
+        file.typeMap[index] = this.registerType(d.types[index]);
+        file.typeIsUsed[index] = 1;
+      }
+      return;
+    }
+    const sym = file.symbols[index]!;
+    switch (type) {
+      case W.R_TABLE_INDEX_I32:
+      case W.R_TABLE_INDEX_I64:
+      case W.R_TABLE_INDEX_SLEB:
+      case W.R_TABLE_INDEX_SLEB64:
+      case W.R_TABLE_INDEX_REL_SLEB:
+      case W.R_TABLE_INDEX_REL_SLEB64:
+        if (!this.requiresGOTAccess(sym)) this.addElemEntry(sym);
+        break;
+      case W.R_GLOBAL_INDEX_LEB:
+      case W.R_GLOBAL_INDEX_I32:
+        if (!sym.isGlobal()) this.addGOTEntry(sym);
+        break;
+      case W.R_MEMORY_ADDR_TLS_SLEB:
+      case W.R_MEMORY_ADDR_TLS_SLEB64:
+        if (!sym.isDefined())
+          this.ctx.diag.error(
+            `${file}: relocation ${W.RELOC_NAMES[type]} cannot be used against an undefined symbol \`${demangleName(this.ctx, sym.name)}\``,
+            { file: file.toString(), symbol: sym.name },
+          );
+        // Single-threaded links lower TLS away, so only shared memory needs the symbol in .tdata.
+        if (this.ctx.config.sharedMemory) this.checkTLSReloc(file.toString(), type, sym);
+        break;
+    }
+    const cfg = this.ctx.config;
+    if (cfg.isPic || sym.isShared() || (cfg.unresolvedSymbols === 'import-dynamic' && sym.isUndefined())) this.scanPICReloc(file, type, sym);
+    if (sym.isUndefined() && !cfg.relocatable && !sym.isWeak()) this.reportUndefined(file.toString(), sym);
   }
 
   /** What PIC output cannot do with a relocation, and the GOT entries data relocations need. */
