@@ -65,7 +65,7 @@ describe('Linker', () => {
     const names = ['stdio_printf', 'cpp_virtual', 'thread_local', 'fnptr_table', 'weak_symbols', 'ctor_priority', 'cpp_string', 'data_relocs', 'string_dedup', 'static_archive'];
     const built = [];
     for (const n of names) built.push(await buildProgram(loadProgram(n), OPT_CONFIGS[0]!, join(dir, 'progs')));
-    // Eight option sets over ten programs: every program meets several. The Linker also reuses
+    // Eleven option sets over ten programs: every program meets several. The Linker also reuses
     // the previous link's global Symbol objects, so forced exports and traced names must not leak.
     const options = [
       [],
@@ -76,6 +76,10 @@ describe('Linker', () => {
       ['--export-dynamic'],
       ['--no-merge-data-segments'],
       ['--export-if-defined=malloc', '--trace-symbol=free', '--export=__heap_base'],
+      // Output symbol indices on local symbols, which later links reuse as they are.
+      ['--emit-relocs'],
+      ['-r'],
+      ['--emit-relocs', '--no-gc-sections'],
     ];
     const L = newLinker({ threads: 0 });
     let k = 0;
