@@ -2,6 +2,7 @@
 // ignored (members are scanned for their symbols), so a missing or stale index does not matter.
 
 import { InputError } from '../diag.js';
+import { latin1Slice } from './reader.js';
 
 export interface ArchiveMember {
   name: string;
@@ -34,7 +35,10 @@ export function isThinArchive(buf: Uint8Array): boolean {
 }
 
 function field(buf: Uint8Array, at: number, len: number): string {
-  return latin1.decode(buf.subarray(at, at + len)).trimEnd();
+  // Header fields are ASCII but for odd names: one native slice then (every member of every
+  // archive of a fresh link comes here), the decoder for the rest.
+  for (let i = at; i < at + len; i++) if (buf[i] >= 0x80) return latin1.decode(buf.subarray(at, at + len)).trimEnd();
+  return latin1Slice(buf, at, at + len).trimEnd();
 }
 
 /**

@@ -13,6 +13,11 @@ export function utf8Slice(buf: Uint8Array, start: number, end: number): string {
   return (asBuffer(buf) as NodeBuffer).utf8Slice(start, end);
 }
 
+/** Bytes [start, end) of `buf` as Latin-1 (one char per byte). */
+export function latin1Slice(buf: Uint8Array, start: number, end: number): string {
+  return (asBuffer(buf) as NodeBuffer).latin1Slice(start, end);
+}
+
 /** Where a reader is, for error messages: the file, archive member and section. */
 export interface ReadContext {
   file: string;

@@ -195,7 +195,7 @@ export class InputChunk {
   }
 
   get isMerge(): boolean {
-    return this.pieceIn !== null && this.kind !== CHUNK_MERGED;
+    return this.x.pieceIn !== null && this.kind !== CHUNK_MERGED;
   }
 
   comdatName(): string {

@@ -293,19 +293,9 @@ export class SymbolTable {
   }
 
   replace(s: Symbol, kind: number, name: string, flags: number, file: ObjFile | null, init: SymbolInit): Symbol {
-    const u = s.isUsedInRegularObj;
-    const fe = s.forceExport;
-    const fi = s.forceImport;
-    const ci = s.canInline;
-    const t = s.traced;
-    const r = s.referenced;
+    // replaceSymbol keeps the bits a replacement preserves (used in a regular object, forced
+    // export or import, can inline, traced, referenced).
     replaceSymbol(s, kind, name, flags, file, init, this.ctx.config.gcSections);
-    s.isUsedInRegularObj = u;
-    s.forceExport = fe;
-    s.forceImport = fi;
-    s.canInline = ci;
-    s.traced = t;
-    s.referenced = r;
     if (s.traced) this.printTraceSymbol(s);
     return s;
   }
