@@ -187,12 +187,9 @@ export function finalizeMerged(m: InputChunk, merge: MergeStrings): void {
 function setPieces(chunks: InputChunk[], starts: Uint32Array, offsets: Float64Array, counts: ArrayLike<number>): void {
   let p = 0;
   for (let ci = 0; ci < chunks.length; ci++) {
-    const c = chunks[ci];
-    c.pieceIn = starts;
-    c.pieceOut = offsets;
-    c.pieceStart = p;
-    p += counts[ci];
-    c.pieceEnd = p;
+    const end = p + counts[ci];
+    chunks[ci].setPieces(starts, offsets, p, end);
+    p = end;
   }
 }
 

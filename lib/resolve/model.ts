@@ -113,6 +113,15 @@ export class InputChunk {
     this.nm = v;
   }
 
+  /** Where this chunk's pieces are in a merged table: pieces [start, end) of `pieceIn`/`pieceOut`. */
+  setPieces(pieceIn: Uint32Array, pieceOut: Float64Array, start: number, end: number): void {
+    const x = this.own();
+    x.pieceIn = pieceIn;
+    x.pieceOut = pieceOut;
+    x.pieceStart = start;
+    x.pieceEnd = end;
+  }
+
   /** A reused chunk's per-link merge state back to none (no extra is made for that). */
   resetMergeState(): void {
     const x = this.x;
