@@ -76,6 +76,11 @@ int *r1 = &ext_data;
 int get3(void) { return *r1; }
 `;
 
+// An undefined function whose address alone is taken: -fPIC reaches it through GOT.func only.
+const GOT_FN = `extern void cb(void);
+void *get_cb(void) { return (void *)cb; }
+`;
+
 // -fPIC code with no data (what -r -shared can combine).
 const CODE_ONLY = `extern int ext_func(int);
 int twice(int x) { return ext_func(x) * 2; }
@@ -98,7 +103,7 @@ beforeAll(async () => {
   await put({ 'lib.c': LIB, 'main.c': MAIN, 'dyn2.c': DYN2, 'dyn3.c': DYN3 }, ['-O2', '-fPIC', '-fvisibility=default']);
   await put({ 'lib.c': LIB, 'main.c': MAIN }, ['-O2', '-fPIC', '-fvisibility=default', '-mextended-const'], 'x');
   await put({ 'main.c': MAIN, 'use.c': USE }, ['-O2'], 'static');
-  await put({ 'use.c': USE, 'mismatch.c': MISMATCH, 'hello.c': HELLO, 'x.c': 'const int k = 5;\nchar c1 = 7;\n', 'y.c': 'double d1 = 1.5;\nchar c0 = 1;\n', 'codeonly.c': CODE_ONLY }, [
+  await put({ 'use.c': USE, 'mismatch.c': MISMATCH, 'hello.c': HELLO, 'x.c': 'const int k = 5;\nchar c1 = 7;\n', 'y.c': 'double d1 = 1.5;\nchar c0 = 1;\n', 'codeonly.c': CODE_ONLY, 'gotfn.c': GOT_FN }, [
     '-O2',
     '-fPIC',
     '-fvisibility=default',
@@ -150,6 +155,7 @@ describe('-shared and -pie match wasm-ld 22', () => {
     // its INVALID_INDEX (ff ff ff ff).
     ['a static link of -fPIC -g code: global index relocations in debug info without a GOT entry', ['picdebug.o', '--no-entry', '--export=used']],
     ['-r -shared of code without data', ['-r', '-shared', 'codeonly.o']],
+    ['an undefined function whose address alone is used: imported through GOT.func', ['-shared', XPIC, 'gotfn.o', '--allow-undefined']],
   ];
   for (const [what, args] of ok) {
     it(what, async () => {
@@ -209,6 +215,18 @@ describe('-shared and -pie match wasm-ld 22', () => {
       expect.stringMatching(/^-r and -shared cannot be used with data segments \(x\.o:\(\.[a-z.0-9]+\)\): a relocatable output has no __memory_base to place them at$/),
     ]);
     expect(existsSync(join(dir, 'rshared.o'))).toBe(false);
+  });
+
+  it('errors: --emit-relocs with an undefined function used only through the GOT (wasm-ld 22 crashes: no function index)', () => {
+    let errors: string[] = [];
+    try {
+      runLink({ argv: ['-shared', XPIC, 'gotfn.o', '--allow-undefined', '--emit-relocs', '-o', 'gotfn.wasm'], cwd: dir });
+    } catch (e) {
+      if (!(e instanceof LinkError)) throw e;
+      errors = e.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+    }
+    expect(errors).toEqual(['--emit-relocs: undefined function `cb` is used only through the GOT and has no function index for the symbol table']);
+    expect(existsSync(join(dir, 'gotfn.wasm'))).toBe(false);
   });
 
   it('errors: undefined symbols of a shared library, option conflicts', async () => {

@@ -1642,6 +1642,13 @@ export class Writer {
         b.u8(sym.wasmType()).uleb(sym.flags);
         const named = sym.isDefined() || (sym.flags & W.SYM_EXPLICIT_NAME) !== 0;
         if (sym.isFunction()) {
+          // An undefined function used only through its GOT entry (GOT.func) is imported as a
+          // global, not as a function: it has no index to write (wasm-ld 22 crashes here).
+          if (sym.kind === UndefinedFunction && !sym.stubFunction && sym.functionIndex === NO_INDEX)
+            this.ctx.diag.fatal(
+              `--emit-relocs: undefined function \`${demangleName(this.ctx, sym.name)}\` is used only through the GOT and has no function index for the symbol table`,
+              { symbol: sym.name },
+            );
           b.uleb(sym.kind === DefinedFunction ? sym.chunk!.functionIndex : sym.getFunctionIndex());
           if (named) b.str(sym.name);
         } else if (sym.isGlobal()) {
