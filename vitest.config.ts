@@ -6,5 +6,7 @@ export default defineConfig({
     env: { WELD_PARITY: '1' },
     testTimeout: 120_000,
     hookTimeout: 600_000,
+    // One temporary directory per run, removed at its end (test/support/tmp-setup.ts).
+    globalSetup: ['test/support/tmp-setup.ts'],
   },
 });
