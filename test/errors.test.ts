@@ -2,12 +2,12 @@
 // to weld; the messages, their order and the exit status must agree, and where the link
 // succeeds with warnings the outputs must be byte-identical.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLink } from '../lib/link.js';
-import { compileToFiles, wasmLd, type LinkOutcome } from './support/toolchain.js';
+import { compileToFiles, makeArchive, wasmLd, type LinkOutcome } from './support/toolchain.js';
 import { expectSameLink, linkBoth } from './support/expect.js';
 
 let dir: string;
@@ -52,7 +52,6 @@ beforeAll(async () => {
   // The same function-pointer code built for the MVP (no table symbols: the legacy table path).
   const [mvp] = await compileToFiles({ 'fptr.c': SOURCES['fptr.c'] }, ['-O2', '-mcpu=mvp'], { sources: ['fptr.c'] });
   // Short relative names, as users type them (and as they appear in messages).
-  const { readFileSync } = await import('node:fs');
   names.forEach((n, i) => {
     const o = n.replace(/\.c$/, '.o');
     writeFileSync(join(dir, o), readFileSync(paths[i]));
@@ -116,6 +115,18 @@ describe('errors and warnings match wasm-ld 22', () => {
     expect(() => runLink({ argv, cwd: dir })).toThrow(expect.objectContaining({ diagnostics: [{ severity: 'error', message: 'wrapdata.o: undefined symbol: __wrap_dat', file: 'wrapdata.o', symbol: '__wrap_dat' }] }));
     // Allowed to stay undefined, it links (a function without a signature gets no stub).
     expect(runLink({ argv: [...argv, '--unresolved-symbols=ignore-all'], cwd: dir }).bytes.length).toBeGreaterThan(0);
+  });
+  it('--wrap of a function no input references (an archive member nobody extracts): nothing to wrap, in -r too (wasm-ld 22 crashes)', async () => {
+    writeFileSync(join(dir, 'libbar.a'), readFileSync(await makeArchive('libbar.a', [join(dir, 'wrapdef.o')])));
+    for (const args of [
+      ['-r', 'wrapdata.o', 'libbar.a'],
+      ['-r', '--emit-relocs', 'wrapdata.o', 'libbar.a'],
+      [...NE, 'wrapdata.o', 'libbar.a', '--export=setdat', '--no-gc-sections', '--import-undefined'],
+    ]) {
+      const plain = runLink({ argv: [...args, '-o', 'nowrap.wasm'], cwd: dir }).bytes;
+      const wrapped = runLink({ argv: [...args, '--wrap=bar', '-o', 'nowrap.wasm'], cwd: dir }).bytes;
+      expect(Buffer.from(wrapped).equals(Buffer.from(plain)), args.join(' ')).toBe(true);
+    }
   });
   it('--wrap without a __wrap_ definition: undefined, stubbed or imported with the original signature', async () => {
     const base = [...NE, 'wrapuse.o', 'wrapdef.o', '--export=mainish', '--wrap=bar'];

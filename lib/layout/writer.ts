@@ -16,6 +16,7 @@ import {
   DefinedTag,
   InputChunk,
   InputElement,
+  LazyKind,
   NO_INDEX,
   ObjFile,
   OutputSegment,
@@ -450,6 +451,9 @@ export class Writer {
     if (cfg.shared && sym.isWeak() && !sym.isUndefined() && !sym.isHidden()) return true;
     if (sym.isShared()) return true;
     if (!sym.isUndefined()) return false;
+    // An undefined function nothing references has no signature to import it with: --wrap's
+    // __wrap_ symbol for a function no input uses (wasm-ld 22 crashes on it).
+    if (sym.kind === UndefinedFunction && sym.sig === null) return false;
     if (sym.isWeak() && !cfg.relocatable && !cfg.isPic) return false;
     // PIC reaches functions it does not call directly through GOT.func entries.
     if (cfg.isPic && sym.kind === UndefinedFunction && !sym.isCalledDirectly) return false;
@@ -1619,7 +1623,12 @@ export class Writer {
       sym.outputSymbolIndex = this.symtabEntries.length;
       this.symtabEntries.push(sym);
     };
-    for (const sym of this.ctx.symtab.symbols) if (sym.isUsedInRegularObj && sym.isLive() && !sym.isShared()) add(sym);
+    for (const sym of this.ctx.symtab.symbols) {
+      // Neither an undefined function no input references (not imported: shouldImport) nor a
+      // lazy symbol (an archive member nobody extracted; --wrap marks its name used) is output.
+      if ((sym.kind === UndefinedFunction && sym.sig === null) || sym.kind === LazyKind) continue;
+      if (sym.isUsedInRegularObj && sym.isLive() && !sym.isShared()) add(sym);
+    }
     for (const file of this.ctx.objectFiles)
       for (const sym of file.symbols) if (sym && sym.isLocal() && sym.kind !== SectionKind && sym.isLive()) add(sym);
   }
