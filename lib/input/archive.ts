@@ -2,7 +2,7 @@
 // ignored (members are scanned for their symbols), so a missing or stale index does not matter.
 
 import { InputError } from '../diag.js';
-import { latin1Slice } from './reader.js';
+import { latin1Slice, startsWithText } from './reader.js';
 
 export interface ArchiveMember {
   name: string;
@@ -19,19 +19,13 @@ export interface ArchiveMember {
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder();
 
-/** Whether `buf` starts with the 8-byte magic `m` (compared bytewise: asked of every input, every link). */
-function hasMagic(buf: Uint8Array, m: string): boolean {
-  if (buf.length < 8) return false;
-  for (let i = 0; i < 8; i++) if (buf[i] !== m.charCodeAt(i)) return false;
-  return true;
-}
-
+// Magic compared bytewise (asked of every input, every link), not decoded.
 export function isArchive(buf: Uint8Array): boolean {
-  return hasMagic(buf, '!<arch>\n') || hasMagic(buf, '!<thin>\n');
+  return startsWithText(buf, '!<arch>\n') || startsWithText(buf, '!<thin>\n');
 }
 
 export function isThinArchive(buf: Uint8Array): boolean {
-  return hasMagic(buf, '!<thin>\n');
+  return startsWithText(buf, '!<thin>\n');
 }
 
 function field(buf: Uint8Array, at: number, len: number): string {

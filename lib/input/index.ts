@@ -8,6 +8,7 @@ import type { FileDirective, LinkOptions } from '../options/index.js';
 import type { FileSystem } from '../options/rsp.js';
 import { LazyGroup, ObjFile, type LazyIndex, type ObjectSource, type Symbol } from '../resolve/model.js';
 import { isArchive, isThinArchive, readArchive, type ArchiveMember } from './archive.js';
+import { startsWithText } from './reader.js';
 import { isWasmObject, parseObject, scanDefinedSymbols, type ObjectData, type RelocDecoder } from './object.js';
 import { parseStub, type StubFile } from './stub.js';
 
@@ -116,12 +117,6 @@ function isBitcode(b: Uint8Array, start = 0): boolean {
     (b.length - start >= 4 && b[start] === 0x42 && b[start + 1] === 0x43 && b[start + 2] === 0xc0 && b[start + 3] === 0xde) ||
     (b.length - start >= 4 && b[start] === 0xde && b[start + 1] === 0xc0 && b[start + 2] === 0x17 && b[start + 3] === 0x0b)
   );
-}
-
-function startsWithText(b: Uint8Array, s: string): boolean {
-  if (b.length < s.length) return false;
-  for (let i = 0; i < s.length; i++) if (b[i] !== s.charCodeAt(i)) return false;
-  return true;
 }
 
 export class InputLoader {

@@ -2,7 +2,7 @@
 // immutable ObjectData: everything a link needs, relocations in typed arrays. ObjectData holds
 // no per-link state, so a Linker can keep it and reuse it across links.
 
-import { Reader, utf8Slice, type ReadContext } from './reader.js';
+import { Reader, startsWithText, utf8Slice, type ReadContext } from './reader.js';
 import * as W from './wasm.js';
 
 const latin1 = new TextDecoder('latin1');
@@ -747,19 +747,17 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
         const secStart = body.pos;
         const n = body.count('data segment');
         if (dataCount >= 0 && n !== dataCount) body.fail('data segments count mismatch', secStart);
-        const first = o.segSize.length;
-        const total = first + n;
-        const dataStarts = (o.segDataStart = grown(o.segDataStart, total, (k) => new Uint32Array(k)));
-        const sizes = (o.segSize = grown(o.segSize, total, (k) => new Uint32Array(k)));
-        const sectionOffsets = (o.segSectionOffset = grown(o.segSectionOffset, total, (k) => new Uint32Array(k)));
-        o.segAlignment = grown(o.segAlignment, total, (k) => new Uint8Array(k));
-        o.segLinkingFlags = grown(o.segLinkingFlags, total, (k) => new Uint32Array(k));
-        o.segNameAt = grown(o.segNameAt, total, (k) => new Uint32Array(k));
-        o.segNameLen = grown(o.segNameLen, total, (k) => new Uint32Array(k));
-        o.segPrefix = grown(o.segPrefix, total, (k) => new Uint8Array(k));
-        const comdats = (o.segComdat = grown(o.segComdat, total, (k) => new Int32Array(k)));
-        comdats.fill(-1, first);
-        for (let i = first; i < total; i++) {
+        // One DATA section per object (the section order check refuses a second).
+        const dataStarts = (o.segDataStart = new Uint32Array(n));
+        const sizes = (o.segSize = new Uint32Array(n));
+        const sectionOffsets = (o.segSectionOffset = new Uint32Array(n));
+        o.segAlignment = new Uint8Array(n);
+        o.segLinkingFlags = new Uint32Array(n);
+        o.segNameAt = new Uint32Array(n);
+        o.segNameLen = new Uint32Array(n);
+        o.segPrefix = new Uint8Array(n);
+        o.segComdat = new Int32Array(n).fill(-1);
+        for (let i = 0; i < n; i++) {
           const at = body.pos;
           const flags = body.uleb32();
           if (flags > 2) body.fail(`invalid data segment flags: ${flags}`, at);
@@ -896,7 +894,7 @@ function parseLinking(r: Reader, o: ObjectData, secIds: number[], secNames: stri
           const at = s.skip(len);
           o.segNameAt[i] = at - o.base;
           o.segNameLen[i] = len;
-          o.segPrefix[i] = segmentPrefix(s.buf, at, len);
+          o.segPrefix[i] = segmentPrefix(s.buf, at, at + len);
           const alignment = s.uleb32();
           if (alignment > 31) s.fail(`invalid segment alignment: ${alignment}`);
           o.segAlignment[i] = alignment;
@@ -968,7 +966,7 @@ function parseLinking(r: Reader, o: ObjectData, secIds: number[], secNames: stri
 }
 
 /** Grows a column to `n` entries, keeping what an earlier symbol table put there. */
-function grown<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(old: T, n: number, make: (n: number) => T): T {
+function grown<T extends Uint8Array | Uint32Array | Float64Array>(old: T, n: number, make: (n: number) => T): T {
   if (old.length === 0) return make(n);
   const t = make(n);
   t.set(old);
@@ -1001,8 +999,7 @@ function parseSymbolTable(r: Reader, o: ObjectData, secIds: number[], secNames: 
       case W.SYMTAB_TAG:
       case W.SYMTAB_TABLE: {
         index = r.uleb32();
-        const imports =
-          kind === W.SYMTAB_FUNCTION ? o.funcImports : kind === W.SYMTAB_GLOBAL ? o.globalImports : kind === W.SYMTAB_TAG ? o.tagImports : o.tableImports;
+        const imports = importsOf(o, kind);
         const ndefined =
           kind === W.SYMTAB_FUNCTION ? nfuncs : kind === W.SYMTAB_GLOBAL ? o.globals.length : kind === W.SYMTAB_TAG ? o.tagTypes.length : o.tables.length;
         const what = W.SYMTAB_KIND_NAMES[kind];
@@ -1079,20 +1076,14 @@ export const SEG_PREFIX_RODATA = 4;
 /** Bit: the name starts with .tdata or .tbss (a TLS segment by name). */
 export const SEG_PREFIX_TLS = 8;
 
-function startsWithBytes(buf: Uint8Array, at: number, len: number, prefix: string): boolean {
-  if (len < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (buf[at + i] !== prefix.charCodeAt(i)) return false;
-  return true;
-}
-
-/** What the layout asks of a segment's name, from its UTF-8 bytes (ASCII prefixes). */
-function segmentPrefix(buf: Uint8Array, at: number, len: number): number {
+/** What the layout asks of a segment's name, from its UTF-8 bytes [at, end) (ASCII prefixes). */
+function segmentPrefix(buf: Uint8Array, at: number, end: number): number {
   let p = 0;
-  if (startsWithBytes(buf, at, len, '.text.')) p = SEG_PREFIX_TEXT;
-  else if (startsWithBytes(buf, at, len, '.data.')) p = SEG_PREFIX_DATA;
-  else if (startsWithBytes(buf, at, len, '.bss.')) p = SEG_PREFIX_BSS;
-  else if (startsWithBytes(buf, at, len, '.rodata.')) p = SEG_PREFIX_RODATA;
-  if (startsWithBytes(buf, at, len, '.tdata') || startsWithBytes(buf, at, len, '.tbss')) p |= SEG_PREFIX_TLS;
+  if (startsWithText(buf, '.text.', at, end)) p = SEG_PREFIX_TEXT;
+  else if (startsWithText(buf, '.data.', at, end)) p = SEG_PREFIX_DATA;
+  else if (startsWithText(buf, '.bss.', at, end)) p = SEG_PREFIX_BSS;
+  else if (startsWithText(buf, '.rodata.', at, end)) p = SEG_PREFIX_RODATA;
+  if (startsWithText(buf, '.tdata', at, end) || startsWithText(buf, '.tbss', at, end)) p |= SEG_PREFIX_TLS;
   return p;
 }
 
@@ -1106,12 +1097,14 @@ export function segmentName(o: ObjectData, i: number): string {
   return name;
 }
 
+/** For a function, global, tag or table symbol kind: which of `o.imports` its index space starts with. */
+function importsOf(o: ObjectData, kind: number): number[] {
+  return kind === W.SYMTAB_FUNCTION ? o.funcImports : kind === W.SYMTAB_GLOBAL ? o.globalImports : kind === W.SYMTAB_TAG ? o.tagImports : o.tableImports;
+}
+
 /** The import an undefined function/global/tag/table symbol `i` of `o` stands for. */
 export function symImport(o: ObjectData, i: number): ObjImport {
-  const kind = o.symKind[i];
-  const imports =
-    kind === W.SYMTAB_FUNCTION ? o.funcImports : kind === W.SYMTAB_GLOBAL ? o.globalImports : kind === W.SYMTAB_TAG ? o.tagImports : o.tableImports;
-  return o.imports[imports[o.symIndex[i]]];
+  return o.imports[importsOf(o, o.symKind[i])[o.symIndex[i]]];
 }
 
 function parseProducers(r: Reader, o: ObjectData): void {

@@ -8,6 +8,13 @@ export function asBuffer(buf: Uint8Array): Buffer {
   return Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
+/** Whether the bytes of `buf` from `at` (up to `end`) start with the ASCII `text`. */
+export function startsWithText(buf: Uint8Array, text: string, at = 0, end = buf.length): boolean {
+  if (end - at < text.length) return false;
+  for (let i = 0; i < text.length; i++) if (buf[at + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
 /** Bytes [start, end) of `buf` decoded as Reader.str does (invalid sequences become U+FFFD). */
 export function utf8Slice(buf: Uint8Array, start: number, end: number): string {
   return (asBuffer(buf) as NodeBuffer).utf8Slice(start, end);

@@ -6,29 +6,21 @@ import type { Context } from '../resolve/context.js';
 import type { MergeStrings } from '../backend/index.js';
 import { CHUNK_MERGED, InputChunk, OutputSegment, alignTo, pow2 } from '../resolve/model.js';
 import { SEGMENT_IS_PASSIVE } from '../input/wasm.js';
+import { SEG_PREFIX_BSS, SEG_PREFIX_DATA, SEG_PREFIX_RODATA, SEG_PREFIX_TEXT } from '../input/object.js';
+
+/** By SEG_PREFIX_*: the output segment a .text./.data./.bss./.rodata. name merges into. */
+const MERGED_BY_PREFIX: (string | null)[] = [null, null, null, null, null, null, null, null];
+MERGED_BY_PREFIX[SEG_PREFIX_TEXT] = '.text';
+MERGED_BY_PREFIX[SEG_PREFIX_DATA] = '.data';
+MERGED_BY_PREFIX[SEG_PREFIX_BSS] = '.bss';
+MERGED_BY_PREFIX[SEG_PREFIX_RODATA] = '.rodata';
 
 function outputSegmentName(ctx: Context, seg: InputChunk): string {
   // TLS segments always merge into one .tdata so every TLS symbol is relative to __tls_base.
   if (seg.isTLS) return '.tdata';
   if (!ctx.config.mergeDataSegments) return seg.name;
-  let merged = seg.mergedName;
-  if (merged === null) merged = seg.mergedName = mergedSegmentName(seg.name);
-  return merged;
-}
-
-function mergedSegmentName(name: string): string {
-  // One prefix test by the second character (every segment of a fresh link comes here).
-  switch (name.charCodeAt(1)) {
-    case 0x74: // t
-      return name.startsWith('.text.') ? '.text' : name;
-    case 0x64: // d
-      return name.startsWith('.data.') ? '.data' : name;
-    case 0x62: // b
-      return name.startsWith('.bss.') ? '.bss' : name;
-    case 0x72: // r
-      return name.startsWith('.rodata.') ? '.rodata' : name;
-  }
-  return name;
+  // The parser classified the name's prefix: no string work (or name decoding) for most.
+  return MERGED_BY_PREFIX[seg.file!.data.segPrefix[seg.indexInFile] & 7] ?? seg.name;
 }
 
 function order(name: string): number {

@@ -16,6 +16,7 @@ import {
   DefinedTag,
   InputChunk,
   InputElement,
+  INVALID_INDEX,
   LazyKind,
   NO_INDEX,
   ObjFile,
@@ -451,9 +452,7 @@ export class Writer {
     if (cfg.shared && sym.isWeak() && !sym.isUndefined() && !sym.isHidden()) return true;
     if (sym.isShared()) return true;
     if (!sym.isUndefined()) return false;
-    // An undefined function nothing references has no signature to import it with: --wrap's
-    // __wrap_ symbol for a function no input uses (wasm-ld 22 crashes on it).
-    if (sym.kind === UndefinedFunction && sym.sig === null) return false;
+    if (sym.isUntypedFunction()) return false;
     if (sym.isWeak() && !cfg.relocatable && !cfg.isPic) return false;
     // PIC reaches functions it does not call directly through GOT.func entries.
     if (cfg.isPic && sym.kind === UndefinedFunction && !sym.isCalledDirectly) return false;
@@ -578,9 +577,7 @@ export class Writer {
     const msg = `${file}: undefined symbol: ${demangleName(ctx, sym.name)}`;
     if (ctx.config.unresolvedSymbols === 'error') ctx.diag.error(msg, { file, symbol: sym.name });
     else if (ctx.config.unresolvedSymbols === 'warn') ctx.diag.warn(msg, { file, symbol: sym.name });
-    // A function without a signature (only --wrap makes one: __wrap_<data symbol>) gets no stub;
-    // wasm-ld 22 crashes there.
-    if (sym.kind === UndefinedFunction && sym.sig && !sym.stubFunction && ctx.config.unresolvedSymbols !== 'import-dynamic' && !ctx.config.importUndefined) {
+    if (sym.kind === UndefinedFunction && !sym.isUntypedFunction() && !sym.stubFunction && ctx.config.unresolvedSymbols !== 'import-dynamic' && !ctx.config.importUndefined) {
       sym.stubFunction = ctx.symtab.createUndefinedStub(sym.sig!);
       sym.stubFunction.markLive();
       sym.isStub = true;
@@ -1624,9 +1621,9 @@ export class Writer {
       this.symtabEntries.push(sym);
     };
     for (const sym of this.ctx.symtab.symbols) {
-      // Neither an undefined function no input references (not imported: shouldImport) nor a
-      // lazy symbol (an archive member nobody extracted; --wrap marks its name used) is output.
-      if ((sym.kind === UndefinedFunction && sym.sig === null) || sym.kind === LazyKind) continue;
+      // Neither an untyped function (not imported either) nor a lazy symbol (an archive member
+      // nobody extracted; --wrap marks its name used) is output.
+      if (sym.isUntypedFunction() || sym.kind === LazyKind) continue;
       if (sym.isUsedInRegularObj && sym.isLive() && !sym.isShared()) add(sym);
     }
     for (const file of this.ctx.objectFiles)
@@ -1760,7 +1757,7 @@ export class Writer {
     if (sym.kind === SectionKind) return this.sectionSymbolIndex.get(sym.chunk!.name) ?? 0;
     // A symbol the output symbol table leaves out (a shared library's function in a -shared
     // --emit-relocs link) keeps lld's unset index, UINT32_MAX, as wasm-ld 22 writes it.
-    return sym.outputSymbolIndex >= 0 ? sym.outputSymbolIndex : 0xffffffff;
+    return sym.outputSymbolIndex >= 0 ? sym.outputSymbolIndex : INVALID_INDEX;
   }
 
   /** InputChunk::getOffset for a custom section chunk (merged strings map piece by piece). */

@@ -9,6 +9,7 @@ import {
   DefinedGlobal,
   DefinedTable,
   DefinedTag,
+  INVALID_INDEX,
   LazyKind,
   SharedFunction,
   SectionKind,
@@ -196,9 +197,6 @@ function fill4(mode: Uint8Array, k: number, m: number): void {
   mode[k + 2] = m;
   mode[k + 3] = m;
 }
-
-/** lld's INVALID_INDEX (UINT32_MAX). */
-const INVALID_INDEX = 0xffffffff;
 
 function planFile(ctx: Context, f: ObjFile): P.PlanFile {
   const d = f.data;

@@ -1,7 +1,7 @@
 // ObjFile::parse and ObjFile::parseLazy: an object's chunks, elements and symbols enter the link.
 
 import * as W from '../input/wasm.js';
-import { SEG_PREFIX_BSS, SEG_PREFIX_DATA, SEG_PREFIX_RODATA, SEG_PREFIX_TEXT, SEG_PREFIX_TLS, smallInt, symImport, type ObjectData } from '../input/object.js';
+import { SEG_PREFIX_TLS, smallInt, symImport, type ObjectData } from '../input/object.js';
 import type { Context } from './context.js';
 import {
   CHUNK_FUNCTION,
@@ -62,13 +62,6 @@ function tombstoneFor(name: string): number {
   if (name.startsWith('llvm.func_attr.')) return -1;
   return 0;
 }
-
-/** By SEG_PREFIX_*: a segment's merged output name; null where it is the name itself. */
-const MERGED_BY_PREFIX: (string | null)[] = [null, null, null, null, null, null, null, null];
-MERGED_BY_PREFIX[SEG_PREFIX_TEXT] = '.text';
-MERGED_BY_PREFIX[SEG_PREFIX_DATA] = '.data';
-MERGED_BY_PREFIX[SEG_PREFIX_BSS] = '.bss';
-MERGED_BY_PREFIX[SEG_PREFIX_RODATA] = '.rodata';
 
 /** Sets each chunk's relocation range from its section's sorted relocations (lld setRelocs). */
 function binRelocs(chunks: InputChunk[], offsets: Uint32Array, start: number, end: number): void {
@@ -162,10 +155,7 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
     c.flags = d.segLinkingFlags[i];
     c.comdat = d.segComdat[i];
     c.discarded = excluded(c.comdat);
-    const prefix = d.segPrefix[i];
-    if ((c.flags & W.SEG_FLAG_TLS) === 0 && (prefix & SEG_PREFIX_TLS) !== 0) c.flags |= W.SEG_FLAG_TLS;
-    // The output segment a .text./.data./.bss./.rodata. name merges into (see layout/segments.ts).
-    c.mergedName = MERGED_BY_PREFIX[prefix & 7];
+    if ((c.flags & W.SEG_FLAG_TLS) === 0 && (d.segPrefix[i] & SEG_PREFIX_TLS) !== 0) c.flags |= W.SEG_FLAG_TLS;
     // String segments (alignment 1) are split and deduplicated at -O1 and above.
     if (c.flags & W.SEG_FLAG_STRINGS && c.alignment === 0 && ctx.config.optimize > 0 && c.size > 0) c.pieceIn = UNSPLIT;
     file.segments.push(c);
@@ -411,12 +401,10 @@ function createUndefined(ctx: Context, file: ObjFile, i: number, calledDirectly:
 function importSig(file: ObjFile, i: number) {
   const d = file.data;
   const index = d.symIndex[i];
-  if (d.symKind[i] === W.SYMTAB_FUNCTION) {
-    if (index < d.numImportedFunctions) return d.types[d.imports[d.funcImports[index]].typeIndex];
-    return d.types[d.funcTypes[index - d.numImportedFunctions]];
-  }
-  if (index < d.numImportedTags) return d.types[d.imports[d.tagImports[index]].typeIndex];
-  return d.types[d.tagTypes[index - d.numImportedTags]];
+  const fn = d.symKind[i] === W.SYMTAB_FUNCTION;
+  const imported = fn ? d.numImportedFunctions : d.numImportedTags;
+  if (index < imported) return d.types[symImport(d, i).typeIndex];
+  return d.types[(fn ? d.funcTypes : d.tagTypes)[index - imported]];
 }
 
 function addLegacyIndirectFunctionTableIfNeeded(ctx: Context, file: ObjFile, tableSymbolCount: number): void {

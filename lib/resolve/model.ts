@@ -28,6 +28,8 @@ export const CHUNK_SECTION = 2;
 export const CHUNK_MERGED = 3;
 
 export const NO_INDEX = -1;
+/** lld's INVALID_INDEX (UINT32_MAX): what it writes for an index that was never assigned. */
+export const INVALID_INDEX = 0xffffffff;
 
 /**
  * What only some chunks have: string-merging state, a synthesized body, a custom section's
@@ -71,11 +73,6 @@ export class InputChunk {
   alignment = 0;
   size = 0;
   // Segments
-  /**
-   * The output segment name under --merge-data-segments (layout/segments.ts), a function of
-   * `name` remembered here: every link asks for every segment's.
-   */
-  mergedName: string | null = null;
   outputSeg: OutputSegment | null = null;
   outputSegmentOffset = 0;
   comdat = -1;
@@ -143,20 +140,11 @@ export class InputChunk {
   get pieceStart(): number {
     return this.x.pieceStart;
   }
-  set pieceStart(v: number) {
-    if (v !== this.x.pieceStart) this.own().pieceStart = v;
-  }
   get pieceEnd(): number {
     return this.x.pieceEnd;
   }
-  set pieceEnd(v: number) {
-    if (v !== this.x.pieceEnd) this.own().pieceEnd = v;
-  }
   get pieceOut(): Float64Array | null {
     return this.x.pieceOut;
-  }
-  set pieceOut(v: Float64Array | null) {
-    if (v !== this.x.pieceOut) this.own().pieceOut = v;
   }
   get parent(): InputChunk | null {
     return this.x.parent;
@@ -584,6 +572,13 @@ export class Symbol {
   /** Weak and undefined, or weak and lazy: a weak reference never extracts a member. */
   isUndefWeak(): boolean {
     return this.isWeak() && (this.isUndefined() || this.kind === LazyKind);
+  }
+  /**
+   * An undefined function without a signature: only --wrap makes one (__wrap_<name> when no input
+   * references <name>, or <name> is data). Nothing can import it or stub it (wasm-ld 22 crashes).
+   */
+  isUntypedFunction(): boolean {
+    return this.kind === UndefinedFunction && this.sig === null;
   }
   isImported(): boolean {
     return this.isShared() || (this.isUndefined() && (this.importName !== undefined || this.forceImport));
