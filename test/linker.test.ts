@@ -94,6 +94,44 @@ describe('Linker', () => {
     }
   }, 300_000);
 
+  it('a --wrap or --trace-symbol of one link does not reach the next (names resolve by ids kept across links)', async () => {
+    const w = await compile(
+      {
+        'wrapmain.c':
+          '#include <stdio.h>\nint value(void);\nint __real_value(void);\nint __wrap_value(void) { return __real_value() + 100; }\nint main(void) { printf("value %d\\n", value()); return 0; }\n',
+      },
+      ['-O2'],
+    );
+    writeFileSync(join(dir, 'wrapmain.o'), w['wrapmain.o']);
+    const base = argv.filter((a) => a !== 'main.o' && a !== 'value.o');
+    const wrapped = [...base, 'wrapmain.o', 'v1.o', '--wrap=value', '--trace-symbol=value'];
+    const plain = [...base, 'main.o', 'v1.o'];
+    const unwrapped = [...base, 'wrapmain.o', 'v1.o'];
+    const outcome = (f: () => { bytes: Uint8Array; warnings: string[]; stdout: string[] }) => {
+      try {
+        const r = f();
+        return { bytes: Buffer.from(r.bytes).toString('base64'), warnings: r.warnings, stdout: r.stdout };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    };
+    const L = newLinker({ threads: 0 });
+    const seen: Record<string, unknown> = {};
+    for (const args of [wrapped, plain, unwrapped, wrapped, unwrapped, plain]) {
+      const ours = outcome(() => L.linkSync(args, { cwd: dir }));
+      const fresh = outcome(() => linkSync(args, { cwd: dir }));
+      expect(ours).toEqual(fresh);
+      seen[args.join(' ')] = ours;
+    }
+    const ok = (args: string[]) => Buffer.from((seen[args.join(' ')] as { bytes: string }).bytes, 'base64');
+    expect(await run(ok(wrapped))).toBe('value 101\n');
+    expect(await run(ok(plain))).toBe('value 1\n');
+    expect((seen[wrapped.join(' ')] as { stdout: string[] }).stdout.some((l) => /reference to value|definition of value/.test(l))).toBe(true);
+    expect((seen[plain.join(' ')] as { stdout: string[] }).stdout).toEqual([]);
+    // Without --wrap, __wrap_value (and its __real_value) is left out as unused.
+    expect(await run(ok(unwrapped))).toBe('value 1\n');
+  });
+
   it('re-reads a file that changed', async () => {
     const L = newLinker();
     expect(await run(L.linkSync(argv, { cwd: dir }).bytes)).toBe('value 1\n');

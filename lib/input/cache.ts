@@ -8,6 +8,7 @@ import type { ArchiveMember } from './archive.js';
 import type { InputCache, SymbolPool } from './index.js';
 import type { ObjectData } from './object.js';
 import type { LazyIndex } from '../resolve/model.js';
+import { NameIds } from '../resolve/nameids.js';
 
 interface Entry {
   key: string;
@@ -51,7 +52,7 @@ export class PersistentCache implements InputCache {
   private byPath = new Map<string, Entry>();
   private byKey = new Map<string, Entry>();
   private bytes = 0;
-  readonly symbolPool: SymbolPool = { symbols: [] };
+  readonly symbolPool: SymbolPool = { symbols: [], names: new NameIds() };
 
   constructor(public maxBytes: number) {}
 
@@ -60,6 +61,7 @@ export class PersistentCache implements InputCache {
   }
 
   clear(): void {
+    this.symbolPool.names = new NameIds();
     this.byPath.clear();
     this.byKey.clear();
     this.bytes = 0;

@@ -7,6 +7,7 @@ import { InputError, type Diagnostics } from '../diag.js';
 import type { FileDirective, LinkOptions } from '../options/index.js';
 import type { FileSystem } from '../options/rsp.js';
 import { LazyGroup, ObjFile, type LazyIndex, type ObjectSource, type Symbol } from '../resolve/model.js';
+import type { NameIds } from '../resolve/nameids.js';
 import { isArchive, isThinArchive, readArchive, type ArchiveMember } from './archive.js';
 import { startsWithText } from './reader.js';
 import { isWasmObject, parseObject, scanDefinedSymbols, type ObjectData, type RelocDecoder } from './object.js';
@@ -37,6 +38,8 @@ export interface InputCache {
 
 export interface SymbolPool {
   symbols: Symbol[];
+  /** The global names the links made, as ids (resolution indexes arrays by them). */
+  names: NameIds;
 }
 
 /** A cache that lives for one link. */

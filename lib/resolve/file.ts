@@ -277,16 +277,17 @@ export function parseFile(ctx: Context, file: ObjFile): void {
   let tableSymbolCount = 0;
   const nsym = d.symKind.length;
   file.symbols = new Array(nsym).fill(null);
+  const ids = symtab.idsOf(d);
   for (let i = 0; i < nsym; i++) {
     if (d.symKind[i] === W.SYMTAB_TABLE) tableSymbolCount++;
     if ((d.symFlags[i] & W.SYM_UNDEFINED) === 0) {
-      const sym = createDefined(ctx, file, i, locals);
+      const sym = createDefined(ctx, file, i, locals, ids[i]);
       if (sym) {
         file.symbols[i] = sym;
         continue;
       }
     }
-    file.symbols[i] = createUndefined(ctx, file, i, d.calledDirectly[i] === 1);
+    file.symbols[i] = createUndefined(ctx, file, i, d.calledDirectly[i] === 1, ids[i]);
   }
   addLegacyIndirectFunctionTableIfNeeded(ctx, file, tableSymbolCount);
 }
@@ -307,7 +308,8 @@ function localSymbol(locals: (Symbol | undefined)[] | null, i: number, kind: num
   return s;
 }
 
-function createDefined(ctx: Context, file: ObjFile, i: number, locals: (Symbol | undefined)[] | null): Symbol | null {
+/** Symbol i of `file` if it is defined here (`id`: its name's, from SymbolTable.idsOf). */
+function createDefined(ctx: Context, file: ObjFile, i: number, locals: (Symbol | undefined)[] | null, id: number): Symbol | null {
   const d = file.data;
   const gc = ctx.config.gcSections;
   let flags = d.symFlags[i];
@@ -319,19 +321,19 @@ function createDefined(ctx: Context, file: ObjFile, i: number, locals: (Symbol |
       const fn = file.functions[index - d.numImportedFunctions];
       if (local) return localSymbol(locals, i, DefinedFunction, name, flags, file, symInit(fn), gc);
       if (fn.discarded) return null;
-      return ctx.symtab.addDefinedFunction(name, flags, file, fn);
+      return ctx.symtab.addDefinedFunction(name, flags, file, fn, id);
     }
     case W.SYMTAB_DATA: {
       const seg = (flags & W.SYM_ABSOLUTE) !== 0 ? null : file.segments[index];
       if (!(flags & W.SYM_TLS) && seg?.isTLS) flags |= W.SYM_TLS;
       if (local) return localSymbol(locals, i, DefinedData, name, flags, file, symInit(seg, null, smallInt(d.symOffset, i), smallInt(d.symSize, i)), gc);
       if (seg?.discarded) return null;
-      return ctx.symtab.addDefinedData(name, flags, file, seg!, smallInt(d.symOffset, i), smallInt(d.symSize, i));
+      return ctx.symtab.addDefinedData(name, flags, file, seg!, smallInt(d.symOffset, i), smallInt(d.symSize, i), id);
     }
     case W.SYMTAB_GLOBAL: {
       const g = file.globals[index - d.numImportedGlobals];
       if (local) return localSymbol(locals, i, DefinedGlobal, name, flags, file, symInit(null, g), gc);
-      return ctx.symtab.addDefinedGlobal(name, flags, file, g);
+      return ctx.symtab.addDefinedGlobal(name, flags, file, g, id);
     }
     case W.SYMTAB_SECTION: {
       // Only custom sections are addressable; a symbol for CODE/DATA keeps no chunk.
@@ -343,18 +345,18 @@ function createDefined(ctx: Context, file: ObjFile, i: number, locals: (Symbol |
     case W.SYMTAB_TAG: {
       const t = file.tags[index - d.numImportedTags];
       if (local) return localSymbol(locals, i, DefinedTag, name, flags, file, symInit(null, t), gc);
-      return ctx.symtab.addDefinedTag(name, flags, file, t);
+      return ctx.symtab.addDefinedTag(name, flags, file, t, id);
     }
     case W.SYMTAB_TABLE: {
       const t = file.tables[index - d.numImportedTables];
       if (local) return localSymbol(locals, i, DefinedTable, name, flags, file, symInit(null, t), gc);
-      return ctx.symtab.addDefinedTable(name, flags, file, t);
+      return ctx.symtab.addDefinedTable(name, flags, file, t, id);
     }
   }
   return null;
 }
 
-function createUndefined(ctx: Context, file: ObjFile, i: number, calledDirectly: boolean): Symbol {
+function createUndefined(ctx: Context, file: ObjFile, i: number, calledDirectly: boolean, id: number): Symbol {
   const d = file.data;
   const gc = ctx.config.gcSections;
   const flags = d.symFlags[i] | W.SYM_UNDEFINED;
@@ -364,7 +366,7 @@ function createUndefined(ctx: Context, file: ObjFile, i: number, calledDirectly:
   const kind = d.symKind[i];
   if (kind === W.SYMTAB_DATA) {
     if (local) return newSymbol(UndefinedData, name, flags, file, symInit(), gc);
-    return symtab.addUndefinedData(name, flags, file);
+    return symtab.addUndefinedData(name, flags, file, id);
   }
   // Section symbols cannot be undefined; the parser refuses them.
   if (kind === W.SYMTAB_SECTION) throw new Error('unreachable: undefined section symbol');
@@ -377,22 +379,22 @@ function createUndefined(ctx: Context, file: ObjFile, i: number, calledDirectly:
     case W.SYMTAB_FUNCTION: {
       const sig = importSig(file, i);
       if (local) return newSymbol(UndefinedFunction, name, flags, file, importInit(sig, importName, importModule, calledDirectly), gc);
-      return symtab.addUndefinedFunction(name, importName, importModule, flags, file, sig, calledDirectly);
+      return symtab.addUndefinedFunction(name, importName, importModule, flags, file, sig, calledDirectly, id);
     }
     case W.SYMTAB_GLOBAL: {
       const type = imp?.global ?? null;
       if (local) return newSymbol(UndefinedGlobal, name, flags, file, importInit(null, importName, importModule, false, type), gc);
-      return symtab.addUndefinedGlobal(name, importName, importModule, flags, file, type);
+      return symtab.addUndefinedGlobal(name, importName, importModule, flags, file, type, id);
     }
     case W.SYMTAB_TABLE: {
       const type = imp?.table ?? null;
       if (local) return newSymbol(UndefinedTable, name, flags, file, importInit(null, importName, importModule, false, null, type), gc);
-      return symtab.addUndefinedTable(name, importName, importModule, flags, file, type);
+      return symtab.addUndefinedTable(name, importName, importModule, flags, file, type, id);
     }
     default: {
       const sig = importSig(file, i);
       if (local) return newSymbol(UndefinedTag, name, flags, file, importInit(sig, importName, importModule), gc);
-      return symtab.addUndefinedTag(name, importName, importModule, flags, file, sig);
+      return symtab.addUndefinedTag(name, importName, importModule, flags, file, sig, id);
     }
   }
 }

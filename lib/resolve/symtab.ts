@@ -1,9 +1,10 @@
 // The global symbol table and its resolution rules (lld/wasm/SymbolTable.cpp): strong/weak/
 // undefined/lazy, type checks, signature variants, comdats, stubs for weak-undefined functions.
 
-import type { FuncType, GlobalType, TableType } from '../input/object.js';
+import type { FuncType, GlobalType, ObjectData, TableType } from '../input/object.js';
 import * as W from '../input/wasm.js';
 import type { SymbolPool } from '../input/index.js';
+import { NameIds } from './nameids.js';
 import type { Context } from './context.js';
 import { demangleName, sigToString, globalTypeToString, tableTypeToString, SYMBOL_KIND_NAMES } from './names.js';
 import {
@@ -145,19 +146,24 @@ export function sortByOrder(list: Symbol[]): void {
   for (let i = 0; i < copy.length; i++) list[start[copy[i].order]++] = copy[i];
 }
 
-/** Map value of a traced name that has no symbol yet. */
+/** Table value of a traced name that has no symbol yet. */
 const TRACED = -1;
 
 export class SymbolTable {
   /**
-   * name -> its Symbol, or (a number >= 0) a lazy archive symbol not materialized yet, or TRACED.
-   * Archive members offer thousands of names nobody asks for: they cost a map entry, and become
+   * The table, by name id (NameIds): names.slot[id] is the name's Symbol, or (a number >= 0) a
+   * lazy archive symbol not materialized yet, or TRACED, when names.stamp[id] is this link's
+   * generation; else the name has no entry. An object's symbols come with their ids, so most
+   * lookups index arrays instead of hashing a string.
+   * Archive members offer thousands of names nobody asks for: they cost a table entry, and become
    * Symbols (at the place in symbol order they were offered) only when looked up.
    */
-  private map = new Map<string, Symbol | number>();
+  private readonly names: NameIds;
+  private readonly gen: number;
   /**
    * Archives whose lazy names were offered as a block (addLazyGroup), oldest first: a name not
-   * in `map` may be offered by one of them, which costs nothing until somebody asks.
+   * in the table may be offered by one of them (names.offered says whether any did), which
+   * costs nothing until somebody asks.
    */
   private layers: LazyGroup[] = [];
   private list: Symbol[] = [];
@@ -182,6 +188,26 @@ export class SymbolTable {
     pool?: SymbolPool,
   ) {
     this.pool = pool ? pool.symbols : null;
+    if (pool && pool.names.full) pool.names = new NameIds();
+    this.names = pool ? pool.names : new NameIds();
+    this.gen = this.names.nextGeneration();
+  }
+
+  /** The ids of `d`'s symbols (-1 for locals), for the add* methods' `id` argument. */
+  idsOf(d: ObjectData): Int32Array {
+    return this.names.ofObject(d);
+  }
+
+  /** The table's value for name id `id`; undefined if it has none. */
+  private get(id: number): Symbol | number | undefined {
+    const n = this.names;
+    return n.stamp[id] === this.gen ? n.slot[id] : undefined;
+  }
+
+  private set(id: number, v: Symbol | number): void {
+    const n = this.names;
+    n.stamp[id] = this.gen;
+    n.slot[id] = v;
   }
 
   /** Every symbol, in insertion order (lld's symtab->symbols()). */
@@ -193,7 +219,7 @@ export class SymbolTable {
     return this.list;
   }
 
-  private newEntry(name: string, order: number, traced: boolean): Symbol {
+  private newEntry(name: string, id: number, order: number, traced: boolean): Symbol {
     const pool = this.pool;
     let s: Symbol;
     if (pool !== null && this.poolNext < pool.length) {
@@ -213,22 +239,23 @@ export class SymbolTable {
     s.order = order;
     if (this.list.length && order < this.list[this.list.length - 1].order) this.sorted = false;
     this.list.push(s);
-    this.map.set(name, s);
+    this.set(id, s);
     return s;
   }
 
   /** Turns a lazy entry into the LazyKind Symbol it stands for. */
-  private materialize(name: string, lazy: number): Symbol {
-    return this.materializeAt(name, this.lazyOrder[lazy], this.lazyFile[lazy]);
+  private materialize(name: string, id: number, lazy: number): Symbol {
+    return this.materializeAt(name, id, this.lazyOrder[lazy], this.lazyFile[lazy]);
   }
 
-  private materializeAt(name: string, order: number, file: ObjFile): Symbol {
-    const s = this.newEntry(name, order, false);
+  private materializeAt(name: string, id: number, order: number, file: ObjFile): Symbol {
+    const s = this.newEntry(name, id, order, false);
     return this.replace(s, LazyKind, name, 0, file, symInit());
   }
 
   /** The group (oldest first) whose offered entries include `name`; its entry in layerEntry. */
-  private findLayer(name: string): LazyGroup | null {
+  private findLayer(name: string, id: number): LazyGroup | null {
+    if (this.names.offered[id] !== this.gen) return null;
     const layers = this.layers;
     for (let i = 0; i < layers.length; i++) {
       const g = layers[i];
@@ -243,23 +270,27 @@ export class SymbolTable {
   private layerEntry = 0;
 
   /** The lazy symbol an archive group offers for `name`, made now; undefined if none does. */
-  private fromLayers(name: string): Symbol | undefined {
-    const g = this.findLayer(name);
+  private fromLayers(name: string, id: number): Symbol | undefined {
+    const g = this.findLayer(name, id);
     if (!g) return undefined;
     const p = this.layerEntry;
-    return this.materializeAt(name, g.orderOf(p), g.file(g.idx!.member[p]));
+    return this.materializeAt(name, id, g.orderOf(p), g.file(g.idx!.member[p]));
   }
 
   find(name: string): Symbol | undefined {
-    const v = this.map.get(name);
-    if (v === undefined) return this.layers.length ? this.fromLayers(name) : undefined;
+    // A name never interned is in no link's table, nor in an archive's offer.
+    const id = this.names.peek(name);
+    if (id < 0) return undefined;
+    const v = this.get(id);
+    if (v === undefined) return this.layers.length ? this.fromLayers(name, id) : undefined;
     if (v === TRACED) return undefined;
-    return typeof v === 'number' ? this.materialize(name, v) : v;
+    return typeof v === 'number' ? this.materialize(name, id, v) : v;
   }
 
   private replaceEntry(name: string, sym: Symbol): void {
-    const old = this.map.get(name) as Symbol;
-    this.map.set(name, sym);
+    const id = this.names.id(name);
+    const old = this.get(id) as Symbol;
+    this.set(id, sym);
     const i = this.list.indexOf(old);
     if (i >= 0) this.list[i] = sym;
   }
@@ -267,26 +298,28 @@ export class SymbolTable {
   /** Whether the last insertName/insert made a new entry (a field, not a tuple: no allocation). */
   private inserted = false;
 
-  insertName(name: string): Symbol {
-    const v = this.map.get(name);
+  /** The symbol named `name` (its id, if the caller has it), made now (undefined) if new. */
+  insertName(name: string, id = -1): Symbol {
+    if (id < 0) id = this.names.id(name);
+    const v = this.get(id);
     if (v !== undefined && v !== TRACED) {
       this.inserted = false;
-      return typeof v === 'number' ? this.materialize(name, v) : v;
+      return typeof v === 'number' ? this.materialize(name, id, v) : v;
     }
     if (v === undefined && this.layers.length) {
-      const lazy = this.fromLayers(name);
+      const lazy = this.fromLayers(name, id);
       if (lazy) {
         this.inserted = false;
         return lazy;
       }
     }
-    const s = this.newEntry(name, this.nextOrder++, v === TRACED);
+    const s = this.newEntry(name, id, this.nextOrder++, v === TRACED);
     this.inserted = true;
     return s;
   }
 
-  private insert(name: string, file: ObjFile | null): Symbol {
-    const s = this.insertName(name);
+  private insert(name: string, file: ObjFile | null, id: number): Symbol {
+    const s = this.insertName(name, id);
     s.isUsedInRegularObj = true; // every file here is an object (no bitcode)
     void file;
     return s;
@@ -310,7 +343,8 @@ export class SymbolTable {
   }
 
   trace(name: string): void {
-    if (!this.map.has(name)) this.map.set(name, TRACED);
+    const id = this.names.id(name);
+    if (this.get(id) === undefined) this.set(id, TRACED);
   }
 
   private reportTypeError(existing: Symbol, file: ObjFile | null, type: number): void {
@@ -410,8 +444,8 @@ export class SymbolTable {
     else this.ctx.diag.warn(msg, { symbol: name });
   }
 
-  addDefinedFunction(name: string, flags: number, file: ObjFile, fn: InputChunk): Symbol {
-    let s = this.insert(name, file);
+  addDefinedFunction(name: string, flags: number, file: ObjFile, fn: InputChunk, id = -1): Symbol {
+    let s = this.insert(name, file, id);
     const inserted = this.inserted;
     if (inserted || s.isLazy()) return this.replace(s, DefinedFunction, name, flags, file, symInit(fn));
     if (!s.isFunction()) {
@@ -430,8 +464,8 @@ export class SymbolTable {
     return s;
   }
 
-  addDefinedData(name: string, flags: number, file: ObjFile, seg: InputChunk, offset: number, size: number): Symbol {
-    const s = this.insert(name, file);
+  addDefinedData(name: string, flags: number, file: ObjFile, seg: InputChunk, offset: number, size: number, id = -1): Symbol {
+    const s = this.insert(name, file, id);
     const inserted = this.inserted;
     if (!inserted && !s.isLazy()) {
       this.checkDataType(s, file);
@@ -440,8 +474,8 @@ export class SymbolTable {
     return this.replace(s, DefinedData, name, flags, file, symInit(seg, null, offset, size));
   }
 
-  addDefinedGlobal(name: string, flags: number, file: ObjFile | null, g: InputElement): Symbol {
-    const s = this.insert(name, file);
+  addDefinedGlobal(name: string, flags: number, file: ObjFile | null, g: InputElement, id = -1): Symbol {
+    const s = this.insert(name, file, id);
     const inserted = this.inserted;
     if (!inserted && !s.isLazy()) {
       this.checkGlobalType(s, file, g.globalType);
@@ -450,8 +484,8 @@ export class SymbolTable {
     return this.replace(s, DefinedGlobal, name, flags, file, symInit(null, g));
   }
 
-  addDefinedTag(name: string, flags: number, file: ObjFile, t: InputElement): Symbol {
-    const s = this.insert(name, file);
+  addDefinedTag(name: string, flags: number, file: ObjFile, t: InputElement, id = -1): Symbol {
+    const s = this.insert(name, file, id);
     const inserted = this.inserted;
     if (!inserted && !s.isLazy()) {
       this.checkTagType(s, file, t.sig);
@@ -460,8 +494,8 @@ export class SymbolTable {
     return this.replace(s, DefinedTag, name, flags, file, symInit(null, t));
   }
 
-  addDefinedTable(name: string, flags: number, file: ObjFile, t: InputElement): Symbol {
-    const s = this.insert(name, file);
+  addDefinedTable(name: string, flags: number, file: ObjFile, t: InputElement, id = -1): Symbol {
+    const s = this.insert(name, file, id);
     const inserted = this.inserted;
     if (!inserted && !s.isLazy()) {
       this.checkTableType(s, file, t.tableType);
@@ -529,8 +563,9 @@ export class SymbolTable {
     file: ObjFile | null,
     sig: FuncType | null,
     isCalledDirectly: boolean,
+    id = -1,
   ): Symbol {
-    let s = this.insert(name, file);
+    let s = this.insert(name, file, id);
     const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
     // No closure for the three replacements below: this runs for every undefined reference.
@@ -568,8 +603,8 @@ export class SymbolTable {
     return s;
   }
 
-  addUndefinedData(name: string, flags: number, file: ObjFile | null): Symbol {
-    const s = this.insert(name, file);
+  addUndefinedData(name: string, flags: number, file: ObjFile | null, id = -1): Symbol {
+    const s = this.insert(name, file, id);
     const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
     if (inserted) this.replace(s, UndefinedData, name, flags, file, symInit());
@@ -581,8 +616,8 @@ export class SymbolTable {
     return s;
   }
 
-  addUndefinedGlobal(name: string, importName: string | undefined, importModule: string | undefined, flags: number, file: ObjFile | null, type: GlobalType | null): Symbol {
-    const s = this.insert(name, file);
+  addUndefinedGlobal(name: string, importName: string | undefined, importModule: string | undefined, flags: number, file: ObjFile | null, type: GlobalType | null, id = -1): Symbol {
+    const s = this.insert(name, file, id);
     const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
     if (inserted) this.replace(s, UndefinedGlobal, name, flags, file, importInit(null, importName, importModule, false, type));
@@ -592,8 +627,8 @@ export class SymbolTable {
     return s;
   }
 
-  addUndefinedTable(name: string, importName: string | undefined, importModule: string | undefined, flags: number, file: ObjFile | null, type: TableType | null): Symbol {
-    const s = this.insert(name, file);
+  addUndefinedTable(name: string, importName: string | undefined, importModule: string | undefined, flags: number, file: ObjFile | null, type: TableType | null, id = -1): Symbol {
+    const s = this.insert(name, file, id);
     const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
     if (inserted) this.replace(s, UndefinedTable, name, flags, file, importInit(null, importName, importModule, false, null, type));
@@ -603,8 +638,8 @@ export class SymbolTable {
     return s;
   }
 
-  addUndefinedTag(name: string, importName: string | undefined, importModule: string | undefined, flags: number, file: ObjFile | null, sig: FuncType | null): Symbol {
-    const s = this.insert(name, file);
+  addUndefinedTag(name: string, importName: string | undefined, importModule: string | undefined, flags: number, file: ObjFile | null, sig: FuncType | null, id = -1): Symbol {
+    const s = this.insert(name, file, id);
     const inserted = this.inserted;
     if (s.traced) this.traceUndefined(name, file);
     if (inserted) this.replace(s, UndefinedTag, name, flags, file, importInit(sig, importName, importModule));
@@ -628,11 +663,12 @@ export class SymbolTable {
   }
 
   addLazy(name: string, file: ObjFile): void {
-    const v = this.map.get(name);
+    const id = this.names.id(name);
+    const v = this.get(id);
     if (v === undefined) {
-      if (this.layers.length && this.findLayer(name)) return; // an archive offered it first
+      if (this.layers.length && this.findLayer(name, id)) return; // an archive offered it first
       // A name nobody has asked for: remember who offers it, make no Symbol yet.
-      this.map.set(name, this.lazyFile.length);
+      this.set(id, this.lazyFile.length);
       this.lazyFile.push(file);
       this.lazyOrder.push(this.nextOrder++);
       return;
@@ -651,12 +687,16 @@ export class SymbolTable {
     group.base = this.nextOrder;
     this.layers.push(group);
     const names = idx.names;
+    const ids = this.names.ofIndex(idx);
+    const offered = this.names.offered;
+    const gen = this.gen;
+    for (let p = 0; p < ids.length; p++) offered[ids[p]] = gen;
     const member = idx.member;
     let delta = 0;
     for (let p = 0; p < names.length; p++) {
-      const name = names[p];
-      const v = this.map.get(name);
+      const v = this.get(ids[p]);
       if (v === undefined || (typeof v === 'number' && v !== TRACED)) continue;
+      const name = names[p];
       // parseLazy stops offering a member's names once the member is extracted.
       if (!group.isLazy(member[p])) continue;
       group.cursor = p;
@@ -786,10 +826,11 @@ export class SymbolTable {
 
   /** --wrap: names resolve to the swapped symbols from now on. */
   wrap(sym: Symbol, real: Symbol, wrap: Symbol): void {
-    const orig = this.map.get(sym.name)!;
-    const w = this.map.get(wrap.name)!;
-    this.map.set(real.name, orig);
-    this.map.set(sym.name, w);
+    const names = this.names;
+    const orig = this.get(names.id(sym.name))!;
+    const w = this.get(names.id(wrap.name))!;
+    this.set(names.id(real.name), orig);
+    this.set(names.id(sym.name), w);
   }
 
   /** The indirect function table, created if needed (lld resolveIndirectFunctionTable). */
