@@ -23,15 +23,15 @@ describe('NameIds', () => {
     n.stamp[first] = gen;
     n.slot[first] = 7;
     const ids: number[] = [];
-    for (let i = 0; i < 5000; i++) ids.push(n.id(`name${i}`));
-    expect(new Set(ids).size).toBe(5000);
-    expect(n.stamp.length).toBeGreaterThan(5000);
+    for (let i = 0; i < 40000; i++) ids.push(n.id(`name${i}`));
+    expect(new Set(ids).size).toBe(40000);
+    expect(n.stamp.length).toBeGreaterThan(40000);
     expect(n.slot.length).toBe(n.stamp.length);
     expect(n.stamp[first]).toBe(gen);
     expect(n.slot[first]).toBe(7);
     // A later link's generation sees no entry of an earlier one.
     expect(n.nextGeneration()).not.toBe(gen);
-    expect(n.stamp[ids[4999]]).toBe(0);
+    expect(n.stamp[ids[39999]]).toBe(0);
   });
 
   it('is dropped with the input cache it belongs to', () => {

@@ -8,6 +8,11 @@ import type { LazyIndex, Symbol } from './model.js';
 
 /** A cache's interned names beyond this many are dropped (and interned again as needed). */
 const MAX_NAMES = 1 << 22;
+/**
+ * Ids the arrays have room for at first: a large program's names (and libc's) fit, so a new
+ * Linker's first link does not grow them step by step (each step copies, and is garbage).
+ */
+const INITIAL = 1 << 14;
 
 export class NameIds {
   private readonly ids = new Map<string, number>();
@@ -17,14 +22,18 @@ export class NameIds {
    * Per id: the link generation that wrote `slot` (any other: the id has no entry in the table).
    * A generation per link instead of clearing: a link touches only the ids it uses.
    */
-  stamp = new Int32Array(1024);
+  stamp = new Int32Array(INITIAL);
   /** Per id: the symbol table's value (see SymbolTable), valid when `stamp` is the link's. */
-  readonly slot: (Symbol | number)[] = new Array<Symbol | number>(1024).fill(0);
+  readonly slot: (Symbol | number)[] = [];
   /** Per id: the generation of the last link in which an archive's lazy block offered it. */
-  offered = new Int32Array(1024);
+  offered = new Int32Array(INITIAL);
   private gen = 0;
   private readonly objectIds = new WeakMap<ObjectData, Int32Array>();
   private readonly indexIds = new WeakMap<LazyIndex, Int32Array>();
+
+  constructor() {
+    for (let i = 0; i < INITIAL; i++) this.slot.push(0);
+  }
 
   /** Whether this table has grown too large to keep (a cache of many different programs). */
   get full(): boolean {
@@ -59,7 +68,7 @@ export class NameIds {
   }
 
   private grow(): void {
-    const n = this.stamp.length * 2;
+    const n = this.stamp.length * 4;
     const stamp = new Int32Array(n);
     stamp.set(this.stamp);
     this.stamp = stamp;
