@@ -129,14 +129,15 @@ async function main() {
   };
   out(`# weld benchmark`);
   out();
-  out(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}. Medians of ${RUNS} runs, milliseconds.`);
+  out(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}. Medians of ${RUNS} runs (wasm-ld's process ${RUNS * 2}, a new Linker's links ${RUNS * 3}, a reused one's ${RUNS * 4}), milliseconds.`);
   out(`Reference: ${sysLd ? `${sysLd} (process)` : 'no system wasm-ld'}; YoWASP wasm-ld 22 in Node. \`node -e 0\`: ${fmt(node0.ms)} ms.`);
   out();
   const backends = ['native', 'ts'];
   for (const c of cases) {
     out(`## ${c.name}: ${(c.objectBytes / 1e6).toFixed(2)} MB of objects (+ libc${c.name === 'cxx' ? ', libc++' : ''})`);
     out();
-    const sys = sysLd ? timeProcess([sysLd, ...c.argv], work, RUNS) : null;
+    // More runs where a row is a ratio's reference or this noisy machine's medians moved most.
+    const sys = sysLd ? timeProcess([sysLd, ...c.argv], work, RUNS * 2) : null;
     const ywTimes: number[] = [];
     await wasmLd(c.argv, { cwd: work });
     for (let i = 0; i < Math.max(3, Math.floor(RUNS / 2)); i++) {
@@ -165,9 +166,9 @@ async function main() {
       const resident = timeResident(c.argv, work, env);
       out(`| weld CLI, WELD_DAEMON=1 (warm resident process) | ${b} | ${fmt(resident)} | ${ratio(resident, ref)} | |`);
       out(`| … minus node start-up | ${b} | ${fmt(resident - node0.ms)} | ${ratio(resident - node0.ms, ref)} | |`);
-      const fresh = measure({ mode: 'newLinker', argv: c.argv, cwd: work, runs: RUNS, warmup: 10, backend: b });
+      const fresh = measure({ mode: 'newLinker', argv: c.argv, cwd: work, runs: RUNS * 3, warmup: 10, backend: b });
       out(`| link(), new Linker each time | ${b} | ${fmt(fresh.ms)} | ${ratio(fresh.ms, ref)} | ${fmt(fresh.maxRssMB)} |`);
-      const reused = measure({ mode: 'reusedLinker', argv: c.argv, cwd: work, runs: RUNS * 2, warmup: 10, backend: b });
+      const reused = measure({ mode: 'reusedLinker', argv: c.argv, cwd: work, runs: RUNS * 4, warmup: 10, backend: b });
       out(`| link(), reused Linker (cached inputs) | ${b} | ${fmt(reused.ms)} | ${ratio(reused.ms, ref)} | ${fmt(reused.maxRssMB)} |`);
     }
     const both = measure({ mode: 'backends', argv: c.argv, cwd: work, runs: RUNS * 7, warmup: 15 });

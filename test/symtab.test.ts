@@ -2,33 +2,37 @@
 // whole links.
 
 import { describe, expect, it } from 'vitest';
-import { sortByOrder } from '../lib/resolve/symtab.js';
+import { mergeByOrder } from '../lib/resolve/symtab.js';
 import { alignTo, pow2, type Symbol } from '../lib/resolve/model.js';
 import { rng } from './support/rng.js';
 
 const syms = (orders: number[]) => orders.map((order, i) => ({ order, name: `s${i}` }) as unknown as Symbol);
 const names = (list: Symbol[]) => list.map((s) => s.name);
 
-describe('sortByOrder', () => {
-  it('sorts by order, keeps the list object, and is stable for equal orders', () => {
-    const list = syms([5, 1, 3, 1, 0, 5, 2]);
+describe('mergeByOrder', () => {
+  it('merges the out-of-order symbols into the sorted list, in place and stably', () => {
+    const list = syms([0, 2, 4, 6, 8]);
+    const late = syms([5, 1, 8, 1]).map((s, i) => ({ ...s, name: `late${i}` }) as unknown as Symbol);
     const same = list;
-    sortByOrder(list);
+    mergeByOrder(list, late);
     expect(list).toBe(same);
-    expect(list.map((s) => s.order)).toEqual([0, 1, 1, 2, 3, 5, 5]);
-    expect(names(list)).toEqual(['s4', 's1', 's3', 's6', 's2', 's0', 's5']);
+    expect(list.map((s) => s.order)).toEqual([0, 1, 1, 2, 4, 5, 6, 8, 8]);
+    // Equal orders: the sorted list's first, then the late ones in the order they came.
+    expect(names(list)).toEqual(['s0', 'late1', 'late3', 's1', 's2', 'late0', 's3', 's4', 'late2']);
+    expect(late).toEqual([]);
   });
 
-  it('agrees with a stable comparison sort on random lists, sparse orders and negative ones included', () => {
+  it('agrees with a stable sort of list then late, on random lists', () => {
     const r = rng(7);
-    for (let n = 0; n < 200; n++) {
-      const len = Math.floor(r() * 300);
+    for (let n = 0; n < 300; n++) {
       const spread = [4, 1000, 10_000_000][n % 3];
-      const orders = Array.from({ length: len }, () => Math.floor(r() * spread) - (n % 17 === 0 ? 2 : 0));
-      const list = syms(orders);
-      const expected = names([...list].sort((a, b) => a.order - b.order));
-      sortByOrder(list);
-      expect(names(list)).toEqual(expected);
+      const sorted = syms(Array.from({ length: Math.floor(r() * 300) }, () => Math.floor(r() * spread)).sort((a, b) => a - b));
+      const late = syms(Array.from({ length: Math.floor(r() * (n % 5 === 0 ? 300 : 20)) }, () => Math.floor(r() * spread))).map(
+        (s, i) => ({ ...s, name: `late${i}` }) as unknown as Symbol,
+      );
+      const expected = names([...sorted, ...late].sort((a, b) => a.order - b.order));
+      mergeByOrder(sorted, late);
+      expect(names(sorted)).toEqual(expected);
     }
   });
 });

@@ -125,25 +125,22 @@ export function newSymbol(kind: number, name: string, flags: number, file: ObjFi
 }
 
 /**
- * Sorts symbols by `order`, in place and stably. Orders are small integers (at most a few per
- * name seen), so a counting sort: Array.prototype.sort's comparator calls cost more, in every link.
+ * Merges `late` (any order) into `list` (sorted by `order`), in place and stably: on equal
+ * orders, `list`'s entries first, then `late`'s in their order. The symbols made out of order
+ * (archive offers materialized later) are few, and they land near the end: only the tail moves.
  */
-export function sortByOrder(list: Symbol[]): void {
-  let max = 0;
-  for (let i = 0; i < list.length; i++) {
-    const o = list[i].order;
-    if (o > max) max = o;
-    else if (o < 0) max = Infinity;
+export function mergeByOrder(list: Symbol[], late: Symbol[]): void {
+  if (late.length === 0) return;
+  // Array.prototype.sort is stable.
+  if (late.length > 1) late.sort((a, b) => a.order - b.order);
+  let i = list.length - 1;
+  let j = late.length - 1;
+  for (let k = 0; k < late.length; k++) list.push(late[k]);
+  for (let k = list.length - 1; j >= 0; k--) {
+    if (i >= 0 && list[i].order > late[j].order) list[k] = list[i--];
+    else list[k] = late[j--];
   }
-  if (max > list.length * 8 + 65536) {
-    list.sort((a, b) => a.order - b.order);
-    return;
-  }
-  const start = new Int32Array(max + 2);
-  for (let i = 0; i < list.length; i++) start[list[i].order + 1]++;
-  for (let o = 1; o < start.length; o++) start[o] += start[o - 1];
-  const copy = list.slice();
-  for (let i = 0; i < copy.length; i++) list[start[copy[i].order]++] = copy[i];
+  late.length = 0;
 }
 
 /** Table value of a traced name that has no symbol yet. */
@@ -166,8 +163,9 @@ export class SymbolTable {
    * costs nothing until somebody asks.
    */
   private layers: LazyGroup[] = [];
+  /** The symbols in order; `late` holds those made out of order, merged in when asked for. */
   private list: Symbol[] = [];
-  private sorted = true;
+  private late: Symbol[] = [];
   private lazyFile: ObjFile[] = [];
   private lazyOrder: number[] = [];
   private nextOrder = 0;
@@ -212,10 +210,7 @@ export class SymbolTable {
 
   /** Every symbol, in insertion order (lld's symtab->symbols()). */
   get symbols(): Symbol[] {
-    if (!this.sorted) {
-      sortByOrder(this.list);
-      this.sorted = true;
-    }
+    mergeByOrder(this.list, this.late);
     return this.list;
   }
 
@@ -237,8 +232,9 @@ export class SymbolTable {
     s.canInline = true;
     s.traced = traced;
     s.order = order;
-    if (this.list.length && order < this.list[this.list.length - 1].order) this.sorted = false;
-    this.list.push(s);
+    const list = this.list;
+    if (list.length && order < list[list.length - 1].order) this.late.push(s);
+    else list.push(s);
     this.set(id, s);
     return s;
   }
@@ -291,8 +287,9 @@ export class SymbolTable {
     const id = this.names.id(name);
     const old = this.get(id) as Symbol;
     this.set(id, sym);
-    const i = this.list.indexOf(old);
+    let i = this.list.indexOf(old);
     if (i >= 0) this.list[i] = sym;
+    else if ((i = this.late.indexOf(old)) >= 0) this.late[i] = sym;
   }
 
   /** Whether the last insertName/insert made a new entry (a field, not a tuple: no allocation). */
