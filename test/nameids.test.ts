@@ -34,6 +34,22 @@ describe('NameIds', () => {
     expect(n.stamp[ids[39999]]).toBe(0);
   });
 
+  it('counts as full once it holds far more names than the links use (a Linker of many programs)', () => {
+    const n = new NameIds();
+    n.nextGeneration();
+    n.used = 1000;
+    for (let i = 0; i < (1 << 18) + 4000; i++) n.id(`n${i}`);
+    expect(n.full).toBe(false);
+    n.id('one more');
+    expect(n.full).toBe(true);
+    // What the last link used counts too.
+    n.nextGeneration();
+    n.used = 0;
+    expect(n.full).toBe(true);
+    n.used = 2000;
+    expect(n.full).toBe(false);
+  });
+
   it('is dropped with the input cache it belongs to', () => {
     const c = new PersistentCache(1 << 20);
     const names = c.symbolPool.names;

@@ -6,8 +6,12 @@ import type { ObjectData } from '../input/object.js';
 import * as W from '../input/wasm.js';
 import type { LazyIndex, Symbol } from './model.js';
 
-/** A cache's interned names beyond this many are dropped (and interned again as needed). */
-const MAX_NAMES = 1 << 22;
+/**
+ * Names are kept while there are at most this many plus four times what the last link used:
+ * a Linker that links many different programs drops the names of programs long gone (the next
+ * link interns what it needs again).
+ */
+const KEEP_NAMES = 1 << 18;
 /**
  * Ids the arrays have room for at first: a large program's names (and libc's) fit, so a new
  * Linker's first link does not grow them step by step (each step copies, and is garbage).
@@ -35,13 +39,19 @@ export class NameIds {
     for (let i = 0; i < INITIAL; i++) this.slot.push(0);
   }
 
+  /** Ids given a table entry in this generation (counted by the symbol table). */
+  used = 0;
+  private lastUsed = 0;
+
   /** Whether this table has grown too large to keep (a cache of many different programs). */
   get full(): boolean {
-    return this.count > MAX_NAMES;
+    return this.count > KEEP_NAMES + 4 * Math.max(this.used, this.lastUsed);
   }
 
   /** A new link's generation: every id starts without an entry. */
   nextGeneration(): number {
+    this.lastUsed = this.used;
+    this.used = 0;
     if (this.gen === 0x7fffffff) {
       this.stamp.fill(0);
       this.offered.fill(0);

@@ -204,7 +204,10 @@ export class SymbolTable {
 
   private set(id: number, v: Symbol | number): void {
     const n = this.names;
-    n.stamp[id] = this.gen;
+    if (n.stamp[id] !== this.gen) {
+      n.stamp[id] = this.gen;
+      n.used++;
+    }
     n.slot[id] = v;
   }
 
