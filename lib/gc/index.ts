@@ -93,10 +93,13 @@ export function markLive(ctx: Context): void {
     }
   };
   const enqueueRetainedSegments = (file: ObjFile) => {
+    // The parsed flags, not the chunks': most segments are not retained, and loading each
+    // chunk object to see so is a cache miss per segment.
     const segments = file.segments;
-    for (let i = 0; i < segments.length; i++) {
-      const seg = segments[i];
-      if (seg.isRetained) {
+    const flags = file.data.segLinkingFlags;
+    for (let i = 0, n = Math.min(flags.length, segments.length); i < n; i++) {
+      if (flags[i] & W.SEG_FLAG_RETAIN) {
+        const seg = segments[i];
         seg.live = true;
         queue.push(seg);
       }

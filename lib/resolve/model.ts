@@ -187,10 +187,6 @@ export class InputChunk {
     return (this.flags & W.SEG_FLAG_TLS) !== 0;
   }
 
-  get isRetained(): boolean {
-    return (this.flags & W.SEG_FLAG_RETAIN) !== 0;
-  }
-
   get isMerge(): boolean {
     return this.x.pieceIn !== null && this.kind !== CHUNK_MERGED;
   }
