@@ -5,6 +5,7 @@ import type { ObjectData } from '../input/object.js';
 import * as W from '../input/wasm.js';
 import type { Context } from '../resolve/context.js';
 import { DefinedData, type InputChunk, type ObjFile, type Symbol } from '../resolve/model.js';
+import { symbolAt } from '../resolve/file.js';
 
 /** Per relocation type: 1 for the table-index types (they keep nothing alive through a stub). */
 const TABLE_TYPE = new Uint8Array(256);
@@ -88,7 +89,7 @@ export function markLive(ctx: Context): void {
   const enqueueInitFunctions = (file: ObjFile) => {
     for (let fi = 0, initFuncs = file.data.initFuncs; fi < initFuncs.length; fi++) {
       const f = initFuncs[fi];
-      const sym = file.symbols[f.symbol]!;
+      const sym = symbolAt(file, f.symbol);
       if (!sym.isDiscarded()) enqueue(sym);
     }
   };
@@ -154,7 +155,7 @@ export function markLive(ctx: Context): void {
         }
         continue;
       }
-      const sym = symbols[ref >>> 2]!;
+      const sym = symbols[ref >>> 2] ?? symbolAt(file, ref >>> 2);
       // Most name a function or data symbol whose chunk is already live: skip them before the
       // general checks (this loop sees every symbol named by every live chunk).
       if (sym.kind <= DefinedData) {
@@ -191,7 +192,7 @@ function isCallCtorsLive(ctx: Context): boolean {
   for (const file of ctx.objectFiles)
     for (let fi = 0, initFuncs = file.data.initFuncs; fi < initFuncs.length; fi++) {
       const f = initFuncs[fi];
-      const sym = file.symbols[f.symbol]!;
+      const sym = symbolAt(file, f.symbol);
       if (!sym.isDiscarded() && sym.isLive()) return true;
     }
   return false;

@@ -5,6 +5,7 @@
 import type { Context } from '../resolve/context.js';
 import { DefinedData, DefinedFunction, SectionKind, fileName, type InputChunk, type InputElement, type OutputSegment, type Symbol } from '../resolve/model.js';
 import { demangleName } from '../resolve/names.js';
+import { makeLocals } from '../resolve/file.js';
 import { SECTION_NAMES } from '../input/wasm.js';
 import type { Layout } from './types.js';
 
@@ -26,7 +27,8 @@ export function mapFileText(
 ): string {
   // Symbols defined by each chunk, in file order.
   const byChunk = new Map<InputChunk, Symbol[]>();
-  for (const file of ctx.objectFiles)
+  for (const file of ctx.objectFiles) {
+    makeLocals(file);
     for (const s of file.symbols) {
       if (!s || s.kind === SectionKind || !s.isLive() || s.file !== file) continue;
       const c = s.getChunk();
@@ -35,6 +37,7 @@ export function mapFileText(
       if (!list) byChunk.set(c, (list = []));
       list.push(s);
     }
+  }
   const lines = ['    Addr      Off     Size Out     In      Symbol'];
   const symLine = (s: Symbol, sectionOffset: number) => {
     const c = s.getChunk()!;

@@ -29,6 +29,7 @@ import {
   fileName,
 } from '../resolve/model.js';
 import { demangleName } from '../resolve/names.js';
+import { makeLocals, symbolAt } from '../resolve/file.js';
 import { ByteWriter, scratchWriter } from '../util/writer.js';
 import { ulebSize } from '../util/leb.js';
 import { isExported } from '../gc/index.js';
@@ -610,7 +611,7 @@ export class Writer {
       }
       return;
     }
-    const sym = file.symbols[index]!;
+    const sym = symbolAt(file, index);
     switch (type) {
       case W.R_TABLE_INDEX_I32:
       case W.R_TABLE_INDEX_I64:
@@ -823,7 +824,7 @@ export class Writer {
     let generated = false;
     for (let i = c.relocStart; i < c.relocEnd; i++) {
       const type = d.relocType[i];
-      const sym = file.symbols[d.relocIndex[i]]!;
+      const sym = symbolAt(file, d.relocIndex[i]);
       if (!pic && sym.gotIndex === NO_INDEX) continue;
       // lld isValidRuntimeRelocation: the store below can only write an address or table index.
       if (type !== W.R_TABLE_INDEX_I32 && type !== W.R_TABLE_INDEX_I64 && type !== W.R_MEMORY_ADDR_I32 && type !== W.R_MEMORY_ADDR_I64) {
@@ -859,7 +860,7 @@ export class Writer {
     const file = c.file!;
     const d = file.data;
     const type = d.relocType[i];
-    const sym = file.symbols[d.relocIndex[i]]!;
+    const sym = symbolAt(file, d.relocIndex[i]);
     const addend = d.relocAddend[i];
     if (!sym.isLive()) return addend;
     if (type === W.R_TABLE_INDEX_I32 || type === W.R_TABLE_INDEX_I64) return sym.hasTableIndex() ? sym.getTableIndex() : 0;
@@ -997,7 +998,7 @@ export class Writer {
     for (let fileIndex = 0, objectFiles = ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
       const file = objectFiles[fileIndex];
       for (const f of file.data.initFuncs) {
-        const sym = file.symbols[f.symbol]!;
+        const sym = symbolAt(file, f.symbol);
         if (sym.isDiscarded() || !sym.isLive()) continue;
         if (sym.sig && sym.sig.params.length !== 0)
           ctx.diag.error(`constructor functions cannot take arguments: ${demangleName(ctx, sym.name)}`, { symbol: sym.name });
@@ -1626,8 +1627,10 @@ export class Writer {
       if (sym.isUntypedFunction() || sym.kind === LazyKind) continue;
       if (sym.isUsedInRegularObj && sym.isLive() && !sym.isShared()) add(sym);
     }
-    for (const file of this.ctx.objectFiles)
+    for (const file of this.ctx.objectFiles) {
+      makeLocals(file);
       for (const sym of file.symbols) if (sym && sym.isLocal() && sym.kind !== SectionKind && sym.isLive()) add(sym);
+    }
   }
 
   /** lld LinkingSection (version 2): symbol table, segment info, init functions, comdats. */
@@ -1729,7 +1732,7 @@ export class Writer {
     // sections (CodeSection/DataSection::getNumRelocations) is every relocation of their chunks
     // all the same: one against a dead symbol (a weak undefined function) is counted but not
     // written, and weld writes the same header. Custom sections count only live ones.
-    const live = (file: ObjFile, i: number) => file.data.relocType[i] === W.R_TYPE_INDEX_LEB || file.symbols[file.data.relocIndex[i]]!.isLive();
+    const live = (file: ObjFile, i: number) => file.data.relocType[i] === W.R_TYPE_INDEX_LEB || symbolAt(file, file.data.relocIndex[i]).isLive();
     const countAll = sec.kind !== 'custom';
     let count = 0;
     for (const c of chunks) if (c.file) for (let i = c.relocStart; i < c.relocEnd; i++) if (countAll || live(c.file, i)) count++;
@@ -1744,7 +1747,7 @@ export class Writer {
         if (!live(file, i)) continue;
         const type = d.relocType[i];
         w.uleb(type).uleb(d.relocOffset[i] + off).uleb(this.newRelocIndex(file, type, d.relocIndex[i]));
-        if (W.relocHasAddend(type)) w.sleb(type === W.R_SECTION_OFFSET_I32 ? this.sectionOffset(file.symbols[d.relocIndex[i]]!.chunk!, d.relocAddend[i]) : d.relocAddend[i]);
+        if (W.relocHasAddend(type)) w.sleb(type === W.R_SECTION_OFFSET_I32 ? this.sectionOffset(symbolAt(file, d.relocIndex[i]).chunk!, d.relocAddend[i]) : d.relocAddend[i]);
       }
     }
     return { name, body: w };
@@ -1753,7 +1756,7 @@ export class Writer {
   /** ObjFile::calcNewIndex: the output type, or the symbol's output index. */
   private newRelocIndex(file: ObjFile, type: number, index: number): number {
     if (type === W.R_TYPE_INDEX_LEB) return file.typeMap[index];
-    const sym = file.symbols[index]!;
+    const sym = symbolAt(file, index);
     if (sym.kind === SectionKind) return this.sectionSymbolIndex.get(sym.chunk!.name) ?? 0;
     // A symbol the output symbol table leaves out (a shared library's function in a -shared
     // --emit-relocs link) keeps lld's unset index, UINT32_MAX, as wasm-ld 22 writes it.

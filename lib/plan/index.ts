@@ -2,6 +2,8 @@
 // its symbols (so the executor patches relocations without knowing what a symbol is).
 
 import { InputError } from '../diag.js';
+import * as W from '../input/wasm.js';
+import { smallInt } from '../input/object.js';
 import type { Context } from '../resolve/context.js';
 import {
   DefinedData,
@@ -11,6 +13,7 @@ import {
   DefinedTag,
   INVALID_INDEX,
   LazyKind,
+  NO_INDEX,
   SharedFunction,
   SectionKind,
   UndefinedData,
@@ -22,6 +25,7 @@ import {
   type ObjFile,
 } from '../resolve/model.js';
 import type { Layout } from '../layout/types.js';
+import { symbolAt } from '../resolve/file.js';
 import * as P from './types.js';
 import { grown } from '../util/typed.js';
 
@@ -171,7 +175,7 @@ function checkPieceOffsets(f: ObjFile, mode: Uint8Array): void {
     for (let r = c.relocStart; r < c.relocEnd; r++) {
       const sym = d.relocIndex[r];
       if (d.relocType[r] !== 9 || mode[sym * P.SLOTS] !== P.MODE_PIECES) continue;
-      const target = f.symbols[sym]!.chunk!;
+      const target = symbolAt(f, sym).chunk!;
       const addend = d.relocAddend[r];
       if (addend < 0 || addend >= target.size)
         throw new InputError(`${f}:(${target.name}): offset is outside the section`, {
@@ -198,6 +202,41 @@ function fill4(mode: Uint8Array, k: number, m: number): void {
   mode[k + 3] = m;
 }
 
+/**
+ * The values of local symbol i of `f`, which has no Symbol, if it is a function or a segment's
+ * data (what a Symbol would give: see the switch in planFile); false for the other kinds.
+ */
+function planLocal(f: ObjFile, i: number, value: Float64Array, mode: Uint8Array, k: number): boolean {
+  const d = f.data;
+  const kind = d.symKind[i];
+  const flags = d.symFlags[i];
+  if (kind === W.SYMTAB_FUNCTION) {
+    const fn = f.functions[d.symIndex[i] - d.numImportedFunctions];
+    if (!fn.live) {
+      fill4(mode, k, P.MODE_DEAD);
+      return true;
+    }
+    fill4(mode, k, P.MODE_ZERO);
+    put(value, mode, k + P.SLOT_GLOBAL, INVALID_INDEX, P.MODE_VALUE);
+    if (fn.functionIndex >= 0) put(value, mode, k + P.SLOT_PRIMARY, fn.functionIndex, P.MODE_VALUE);
+    if (fn.tableIndex !== NO_INDEX) put(value, mode, k + P.SLOT_TABLE, fn.tableIndex, P.MODE_VALUE);
+    put(value, mode, k + P.SLOT_FUNC_OFFSET, fn.offsetInSection(fn.codeOffset), P.MODE_VALUE);
+    return true;
+  }
+  if (kind !== W.SYMTAB_DATA || (flags & W.SYM_ABSOLUTE) !== 0) return false;
+  const seg = f.segments[d.symIndex[i]];
+  if (!seg.live) {
+    fill4(mode, k, P.MODE_DEAD);
+    return true;
+  }
+  fill4(mode, k, P.MODE_ZERO);
+  put(value, mode, k + P.SLOT_GLOBAL, INVALID_INDEX, P.MODE_VALUE);
+  const offset = smallInt(d.symOffset, i);
+  const tls = (flags & W.SYM_TLS) !== 0 || seg.isTLS;
+  put(value, mode, k + P.SLOT_PRIMARY, tls ? seg.chunkOffset(offset) : seg.va(offset), P.MODE_VALUE);
+  return true;
+}
+
 function planFile(ctx: Context, f: ObjFile): P.PlanFile {
   const d = f.data;
   const n = f.symbols.length;
@@ -205,11 +244,12 @@ function planFile(ctx: Context, f: ObjFile): P.PlanFile {
   const mode = new Uint8Array(n * P.SLOTS);
   const pieces: P.PlanPieces[] = [];
   for (let i = 0; i < n; i++) {
-    const s = f.symbols[i];
+    let s = f.symbols[i];
     const k = i * P.SLOTS;
-    if (!s) {
-      fill4(mode, k, P.MODE_ZERO);
-      continue;
+    if (s === null) {
+      // A local nobody made a Symbol for: its values are its chunk's (as the Symbol's would be).
+      if (planLocal(f, i, value, mode, k)) continue;
+      s = symbolAt(f, i);
     }
     if (s.kind !== SectionKind && !s.isLive()) {
       fill4(mode, k, P.MODE_DEAD);

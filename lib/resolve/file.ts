@@ -277,11 +277,16 @@ export function parseFile(ctx: Context, file: ObjFile): void {
   let tableSymbolCount = 0;
   const nsym = d.symKind.length;
   file.symbols = new Array(nsym).fill(null);
+  file.localTemplate = locals;
+  file.gcSections = gc;
   const ids = symtab.idsOf(d);
   for (let i = 0; i < nsym; i++) {
     if (d.symKind[i] === W.SYMTAB_TABLE) tableSymbolCount++;
-    if ((d.symFlags[i] & W.SYM_UNDEFINED) === 0) {
-      const sym = createDefined(ctx, file, i, locals, ids[i]);
+    const flags = d.symFlags[i];
+    if ((flags & W.SYM_UNDEFINED) === 0) {
+      // A defined local stays null until asked for (symbolAt).
+      if ((flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL || d.symKind[i] === W.SYMTAB_SECTION) continue;
+      const sym = createDefined(ctx, file, i, ids[i]);
       if (sym) {
         file.symbols[i] = sym;
         continue;
@@ -290,6 +295,22 @@ export function parseFile(ctx: Context, file: ObjFile): void {
     file.symbols[i] = createUndefined(ctx, file, i, d.calledDirectly[i] === 1, ids[i]);
   }
   addLegacyIndirectFunctionTableIfNeeded(ctx, file, tableSymbolCount);
+}
+
+/**
+ * Symbol i of `file`: a defined local is made now if this is its first use in the link. Every
+ * reader of ObjFile.symbols goes through here, but for the plan, which reads locals' values off
+ * their chunks.
+ */
+export function symbolAt(file: ObjFile, i: number): Symbol {
+  const s = file.symbols[i];
+  return s !== null ? s : (file.symbols[i] = createLocal(file, i));
+}
+
+/** Every local symbol of `file`, made (for what lists them: the -r symbol table, the map). */
+export function makeLocals(file: ObjFile): void {
+  const syms = file.symbols;
+  for (let i = 0; i < syms.length; i++) if (syms[i] === null) syms[i] = createLocal(file, i);
 }
 
 /** A local symbol of `file`, reusing the one an earlier link of this cached object made here. */
@@ -308,33 +329,52 @@ function localSymbol(locals: (Symbol | undefined)[] | null, i: number, kind: num
   return s;
 }
 
-/** Symbol i of `file` if it is defined here (`id`: its name's, from SymbolTable.idsOf). */
-function createDefined(ctx: Context, file: ObjFile, i: number, locals: (Symbol | undefined)[] | null, id: number): Symbol | null {
+/** Global symbol i of `file` if it is defined here (`id`: its name's, from SymbolTable.idsOf). */
+function createDefined(ctx: Context, file: ObjFile, i: number, id: number): Symbol | null {
   const d = file.data;
-  const gc = ctx.config.gcSections;
   let flags = d.symFlags[i];
-  const local = (flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL;
   const name = d.symName[i];
   const index = d.symIndex[i];
   switch (d.symKind[i]) {
     case W.SYMTAB_FUNCTION: {
       const fn = file.functions[index - d.numImportedFunctions];
-      if (local) return localSymbol(locals, i, DefinedFunction, name, flags, file, symInit(fn), gc);
       if (fn.discarded) return null;
       return ctx.symtab.addDefinedFunction(name, flags, file, fn, id);
     }
     case W.SYMTAB_DATA: {
       const seg = (flags & W.SYM_ABSOLUTE) !== 0 ? null : file.segments[index];
       if (!(flags & W.SYM_TLS) && seg?.isTLS) flags |= W.SYM_TLS;
-      if (local) return localSymbol(locals, i, DefinedData, name, flags, file, symInit(seg, null, smallInt(d.symOffset, i), smallInt(d.symSize, i)), gc);
       if (seg?.discarded) return null;
       return ctx.symtab.addDefinedData(name, flags, file, seg!, smallInt(d.symOffset, i), smallInt(d.symSize, i), id);
     }
-    case W.SYMTAB_GLOBAL: {
-      const g = file.globals[index - d.numImportedGlobals];
-      if (local) return localSymbol(locals, i, DefinedGlobal, name, flags, file, symInit(null, g), gc);
-      return ctx.symtab.addDefinedGlobal(name, flags, file, g, id);
+    case W.SYMTAB_GLOBAL:
+      return ctx.symtab.addDefinedGlobal(name, flags, file, file.globals[index - d.numImportedGlobals], id);
+    case W.SYMTAB_TAG:
+      return ctx.symtab.addDefinedTag(name, flags, file, file.tags[index - d.numImportedTags], id);
+    case W.SYMTAB_TABLE:
+      return ctx.symtab.addDefinedTable(name, flags, file, file.tables[index - d.numImportedTables], id);
+  }
+  return null;
+}
+
+/** Defined local (or section) symbol i of `file`, as parseFile would have made it. */
+function createLocal(file: ObjFile, i: number): Symbol {
+  const d = file.data;
+  const gc = file.gcSections;
+  const locals = file.localTemplate;
+  let flags = d.symFlags[i];
+  const name = d.symName[i];
+  const index = d.symIndex[i];
+  switch (d.symKind[i]) {
+    case W.SYMTAB_FUNCTION:
+      return localSymbol(locals, i, DefinedFunction, name, flags, file, symInit(file.functions[index - d.numImportedFunctions]), gc);
+    case W.SYMTAB_DATA: {
+      const seg = (flags & W.SYM_ABSOLUTE) !== 0 ? null : file.segments[index];
+      if (!(flags & W.SYM_TLS) && seg?.isTLS) flags |= W.SYM_TLS;
+      return localSymbol(locals, i, DefinedData, name, flags, file, symInit(seg, null, smallInt(d.symOffset, i), smallInt(d.symSize, i)), gc);
     }
+    case W.SYMTAB_GLOBAL:
+      return localSymbol(locals, i, DefinedGlobal, name, flags, file, symInit(null, file.globals[index - d.numImportedGlobals]), gc);
     case W.SYMTAB_SECTION: {
       // Only custom sections are addressable; a symbol for CODE/DATA keeps no chunk.
       const section = file.customSectionsByIndex!.get(index) ?? null;
@@ -342,18 +382,11 @@ function createDefined(ctx: Context, file: ObjFile, i: number, locals: (Symbol |
       s.chunk = section;
       return s;
     }
-    case W.SYMTAB_TAG: {
-      const t = file.tags[index - d.numImportedTags];
-      if (local) return localSymbol(locals, i, DefinedTag, name, flags, file, symInit(null, t), gc);
-      return ctx.symtab.addDefinedTag(name, flags, file, t, id);
-    }
-    case W.SYMTAB_TABLE: {
-      const t = file.tables[index - d.numImportedTables];
-      if (local) return localSymbol(locals, i, DefinedTable, name, flags, file, symInit(null, t), gc);
-      return ctx.symtab.addDefinedTable(name, flags, file, t, id);
-    }
+    case W.SYMTAB_TAG:
+      return localSymbol(locals, i, DefinedTag, name, flags, file, symInit(null, file.tags[index - d.numImportedTags]), gc);
+    default:
+      return localSymbol(locals, i, DefinedTable, name, flags, file, symInit(null, file.tables[index - d.numImportedTables]), gc);
   }
-  return null;
 }
 
 function createUndefined(ctx: Context, file: ObjFile, i: number, calledDirectly: boolean, id: number): Symbol {

@@ -776,6 +776,14 @@ export class ObjFile {
   keptComdats = NO_FLAGS;
   typeMap = NO_I32;
   typeIsUsed = NO_U8;
+  /**
+   * Local symbols are made when first asked for (symbolAt in resolve/file.ts; `symbols` holds
+   * null until then): most are only named by relocations, which marking and the plan follow
+   * to their chunks without a Symbol. The earlier link's local Symbols of a cached object, to
+   * reuse, and this link's --gc-sections, for making them.
+   */
+  localTemplate: (Symbol | undefined)[] | null = null;
+  gcSections = false;
 
   constructor(
     name: string,
