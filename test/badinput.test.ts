@@ -164,6 +164,53 @@ describe('damaged objects give located errors', () => {
     expect(e.message).toMatch(/reloc\.CODE section at offset \d+: (invalid relocation offset|relocations not in offset order)/);
   });
 
+  it('a data symbol past its segment is named, a local one (its name read only then) too', () => {
+    /** Where defined data symbol `name`'s offset LEB is in the symbol table. */
+    const offsetOf = (b: Uint8Array, name: string): number => {
+      const linking = sections(b).find((s) => s.name === 'linking')!;
+      let p = leb(b, linking.content)[1]; // version
+      while (p < linking.end) {
+        const type = b[p];
+        const [len, q] = leb(b, p + 1);
+        if (type === 8) {
+          let [count, r] = leb(b, q);
+          while (count--) {
+            const kind = b[r++];
+            const [flags, r1] = leb(b, r);
+            r = r1;
+            const defined = (flags & 0x10) === 0;
+            if (kind === 1) {
+              const [n, r2] = leb(b, r);
+              const sym = new TextDecoder().decode(b.subarray(r2, r2 + n));
+              r = r2 + n;
+              if (!defined) continue;
+              r = leb(b, r)[1]; // segment index
+              if (sym === name) return r;
+              r = leb(b, leb(b, r)[1])[1]; // offset, size
+            } else if (kind === 3) r = leb(b, r)[1];
+            else {
+              r = leb(b, r)[1];
+              if (defined || flags & 0x40) r = leb(b, r)[1] + leb(b, r)[0];
+            }
+          }
+        }
+        p = q + len;
+      }
+      throw new Error(`no data symbol ${name}`);
+    };
+    for (const [name, binding] of [
+      ['names', 'local'],
+      ['table', 'global'],
+    ]) {
+      const b = obj.slice();
+      const at = offsetOf(b, name);
+      expect(b[at], binding).toBe(0); // offset 0, one byte: 127 keeps the layout
+      b[at] = 0x7f;
+      const e = expectLinkError({ 'a.o': b });
+      expect(e.message, binding).toMatch(new RegExp(`a\\.o: .*offset \\d+: invalid data symbol offset: \`${name}\` \\(offset: 127 segment size: \\d+\\)`));
+    }
+  });
+
   it('symbol index out of range in a relocation', () => {
     const b = obj.slice();
     const rc = sections(b).find((s) => s.name === 'reloc.CODE')!;

@@ -159,7 +159,14 @@ export interface ObjectData {
   /** Data symbols: offset in the segment, and size. */
   symOffset: Float64Array;
   symSize: Float64Array;
-  symName: string[];
+  /**
+   * Names, but undefined for a local data symbol's until symbolName decodes it (from
+   * symNameAt/symNameLen, relative to `base`): most are only named by relocations, which need
+   * no name, and there are thousands (string literals).
+   */
+  symName: (string | undefined)[];
+  symNameAt: Uint32Array;
+  symNameLen: Uint32Array;
   initFuncs: InitFunc[];
   comdats: Comdat[];
   /** Relocations of the whole object; CODE ones come first, sorted by offset per section. */
@@ -500,6 +507,8 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     symOffset: new Float64Array(0),
     symSize: new Float64Array(0),
     symName: [],
+    symNameAt: new Uint32Array(0),
+    symNameLen: new Uint32Array(0),
     initFuncs: [],
     comdats: [],
     relocType: new Uint8Array(0),
@@ -984,6 +993,8 @@ function parseSymbolTable(r: Reader, o: ObjectData, secIds: number[], secNames: 
   const symOffset = (o.symOffset = grown(o.symOffset, total, (k) => new Float64Array(k)));
   const symSize = (o.symSize = grown(o.symSize, total, (k) => new Float64Array(k)));
   const symName = o.symName;
+  const symNameAt = (o.symNameAt = grown(o.symNameAt, total, (k) => new Uint32Array(k)));
+  const symNameLen = (o.symNameLen = grown(o.symNameLen, total, (k) => new Uint32Array(k)));
   const names = new Set<string>();
   const nfuncs = o.funcTypes.length;
   for (let i = first; i < total; i++) {
@@ -991,7 +1002,7 @@ function parseSymbolTable(r: Reader, o: ObjectData, secIds: number[], secNames: 
     const kind = r.u8();
     const flags = r.uleb32();
     const defined = (flags & W.SYM_UNDEFINED) === 0;
-    let name = '';
+    let name: string | undefined = '';
     let index = 0;
     switch (kind) {
       case W.SYMTAB_FUNCTION:
@@ -1018,7 +1029,14 @@ function parseSymbolTable(r: Reader, o: ObjectData, secIds: number[], secNames: 
         break;
       }
       case W.SYMTAB_DATA:
-        name = r.str();
+        if ((flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL && defined) {
+          // Decoded when asked for (symbolName).
+          const len = r.uleb32();
+          const nameAt = r.skip(len);
+          symNameAt[i] = nameAt - o.base;
+          symNameLen[i] = len;
+          name = undefined;
+        } else name = r.str();
         if (defined) {
           index = r.uleb32();
           const offset = r.uleb64();
@@ -1026,9 +1044,9 @@ function parseSymbolTable(r: Reader, o: ObjectData, secIds: number[], secNames: 
           if (!(flags & W.SYM_ABSOLUTE)) {
             if (index >= o.segSize.length) r.fail(`invalid data segment index: ${index}`, at);
             const segSize = o.segSize[index];
-            if (offset > segSize) r.fail(`invalid data symbol offset: \`${name}\` (offset: ${offset} segment size: ${segSize})`, at);
+            if (offset > segSize) r.fail(`invalid data symbol offset: \`${name ?? nameAt(o, symNameAt[i], symNameLen[i])}\` (offset: ${offset} segment size: ${segSize})`, at);
             if (offset + size > segSize)
-              r.fail(`invalid data symbol size: \`${name}\` (offset: ${offset} size: ${size} segment size: ${segSize})`, at);
+              r.fail(`invalid data symbol size: \`${name ?? nameAt(o, symNameAt[i], symNameLen[i])}\` (offset: ${offset} size: ${size} segment size: ${segSize})`, at);
           }
           symOffset[i] = offset;
           symSize[i] = size;
@@ -1050,7 +1068,7 @@ function parseSymbolTable(r: Reader, o: ObjectData, secIds: number[], secNames: 
     if ((flags & W.SYM_BINDING_LOCAL) === 0 && kind !== W.SYMTAB_SECTION) {
       // One hash lookup, not has() then add(): this runs for every non-local symbol.
       const before = names.size;
-      if (names.add(name).size === before) r.fail(`duplicate symbol name ${name}`, at);
+      if (names.add(name!).size === before) r.fail(`duplicate symbol name ${name}`, at);
     }
     symKind[i] = kind;
     symFlags[i] = flags;
@@ -1085,6 +1103,16 @@ function segmentPrefix(buf: Uint8Array, at: number, end: number): number {
   else if (startsWithText(buf, '.rodata.', at, end)) p = SEG_PREFIX_RODATA;
   if (startsWithText(buf, '.tdata', at, end) || startsWithText(buf, '.tbss', at, end)) p |= SEG_PREFIX_TLS;
   return p;
+}
+
+/** Symbol i's name (as Reader.str decodes it), decoded once. */
+export function symbolName(o: ObjectData, i: number): string {
+  const name = o.symName[i];
+  return name !== undefined ? name : (o.symName[i] = nameAt(o, o.symNameAt[i], o.symNameLen[i]));
+}
+
+function nameAt(o: ObjectData, at: number, len: number): string {
+  return utf8Slice(o.buf, o.base + at, o.base + at + len);
 }
 
 /** Data segment i's name (as Reader.str decodes it), decoded once. */

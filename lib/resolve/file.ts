@@ -1,7 +1,7 @@
 // ObjFile::parse and ObjFile::parseLazy: an object's chunks, elements and symbols enter the link.
 
 import * as W from '../input/wasm.js';
-import { SEG_PREFIX_TLS, smallInt, symImport, type ObjectData } from '../input/object.js';
+import { SEG_PREFIX_TLS, smallInt, symImport, symbolName, type ObjectData } from '../input/object.js';
 import type { Context } from './context.js';
 import {
   CHUNK_FUNCTION,
@@ -333,7 +333,7 @@ function localSymbol(locals: (Symbol | undefined)[] | null, i: number, kind: num
 function createDefined(ctx: Context, file: ObjFile, i: number, id: number): Symbol | null {
   const d = file.data;
   let flags = d.symFlags[i];
-  const name = d.symName[i];
+  const name = symbolName(d, i);
   const index = d.symIndex[i];
   switch (d.symKind[i]) {
     case W.SYMTAB_FUNCTION: {
@@ -363,7 +363,7 @@ function createLocal(file: ObjFile, i: number): Symbol {
   const gc = file.gcSections;
   const locals = file.localTemplate;
   let flags = d.symFlags[i];
-  const name = d.symName[i];
+  const name = symbolName(d, i);
   const index = d.symIndex[i];
   switch (d.symKind[i]) {
     case W.SYMTAB_FUNCTION:
@@ -394,7 +394,7 @@ function createUndefined(ctx: Context, file: ObjFile, i: number, calledDirectly:
   const gc = ctx.config.gcSections;
   const flags = d.symFlags[i] | W.SYM_UNDEFINED;
   const local = (flags & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL;
-  const name = d.symName[i];
+  const name = symbolName(d, i);
   const symtab = ctx.symtab;
   const kind = d.symKind[i];
   if (kind === W.SYMTAB_DATA) {

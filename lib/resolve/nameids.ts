@@ -2,7 +2,7 @@
 // strings: each name is interned once per cache (a Linker's links share one NameIds), and each
 // cached object's and archive index's names once, as an Int32Array beside it.
 
-import type { ObjectData } from '../input/object.js';
+import { symbolName, type ObjectData } from '../input/object.js';
 import * as W from '../input/wasm.js';
 import type { LazyIndex, Symbol } from './model.js';
 
@@ -96,7 +96,7 @@ export class NameIds {
       const n = d.symKind.length;
       ids = new Int32Array(n);
       for (let i = 0; i < n; i++)
-        ids[i] = (d.symFlags[i] & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL || d.symKind[i] === W.SYMTAB_SECTION ? -1 : this.id(d.symName[i]);
+        ids[i] = (d.symFlags[i] & W.SYM_BINDING_MASK) === W.SYM_BINDING_LOCAL || d.symKind[i] === W.SYMTAB_SECTION ? -1 : this.id(symbolName(d, i));
       this.objectIds.set(d, ids);
     }
     return ids;
