@@ -81,15 +81,12 @@ export class InputChunk {
   srcStart = 0;
   // Offset inside the output section (code: from the section contents; custom: after the name).
   outSecOff = 0;
-  /** Offset of the chunk inside its input section's contents (relocation offsets are relative to those). */
-  inputSectionOffset = 0;
   /** The name, or null for an input data segment's until it is asked for (see `name`). */
   private nm: string | null;
   // Functions
   sig: FuncType | null = null;
   functionIndex = NO_INDEX;
   tableIndex = NO_INDEX;
-  codeOffset = 0;
   /** Index of the function/segment/custom section in its file. */
   indexInFile = -1;
   private x: ChunkExtra = NO_CHUNK_EXTRA;
@@ -181,6 +178,26 @@ export class InputChunk {
   }
   set debugName(v: string) {
     if (v !== this.x.debugName) this.own().debugName = v;
+  }
+
+  /**
+   * Offset of the chunk inside its input section's contents (relocation offsets are relative to
+   * those): a function's in CODE, a segment's in DATA, read off the parsed object (a field would
+   * cost every chunk 8 bytes, and chunks are what a link keeps most of).
+   */
+  get inputSectionOffset(): number {
+    const f = this.file;
+    if (f === null) return 0;
+    const k = this.kind;
+    if (k === CHUNK_FUNCTION) return f.data.funcOffset[this.indexInFile];
+    if (k === CHUNK_SEGMENT) return f.data.segSectionOffset[this.indexInFile];
+    return 0;
+  }
+
+  /** A function's body offset after its size LEB (lld's InputFunction::getFunctionCodeOffset; 0 for synthesized ones). */
+  get codeOffset(): number {
+    const f = this.file;
+    return f !== null && this.kind === CHUNK_FUNCTION ? f.data.funcCodeOffset[this.indexInFile] : 0;
   }
 
   get isTLS(): boolean {
