@@ -78,12 +78,19 @@ export function createOutputSegments(ctx: Context): OutputSegment[] {
 function finalizeInputSegments(out: OutputSegment, merge: MergeStrings): void {
   const merged: InputChunk[] = [];
   const next: InputChunk[] = [];
-  for (const s of out.inputSegments) {
+  // Index loops, no closure per input: thousands of string segments come through here.
+  for (let si = 0, inputs = out.inputSegments; si < inputs.length; si++) {
+    const s = inputs[si];
     if (!s.isMerge) {
       next.push(s);
       continue;
     }
-    let m = merged.find((x) => x.flags === s.flags && x.alignment === s.alignment);
+    let m: InputChunk | undefined;
+    for (let mi = 0; mi < merged.length; mi++)
+      if (merged[mi].flags === s.flags && merged[mi].alignment === s.alignment) {
+        m = merged[mi];
+        break;
+      }
     if (!m) {
       m = new InputChunk(CHUNK_MERGED, null, out.name, false);
       m.alignment = s.alignment;
@@ -99,7 +106,8 @@ function finalizeInputSegments(out: OutputSegment, merge: MergeStrings): void {
   for (const m of merged) finalizeMerged(m, merge);
   out.inputSegments = next;
   out.size = 0;
-  for (const seg of next) {
+  for (let si = 0; si < next.length; si++) {
+    const seg = next[si];
     out.size = alignTo(out.size, pow2(seg.alignment));
     seg.outputSegmentOffset = out.size;
     out.size += seg.size;

@@ -1352,7 +1352,10 @@ export class Writer {
         const hb = h.finish();
         headers.push(hb);
         offsets.push(size);
-        for (const c of seg.inputSegments) c.outSecOff = size + hb.length + c.outputSegmentOffset;
+        for (let ci = 0, inputs = seg.inputSegments; ci < inputs.length; ci++) {
+          const c = inputs[ci];
+          c.outSecOff = size + hb.length + c.outputSegmentOffset;
+        }
         size += hb.length + seg.size;
       }
       out.push({

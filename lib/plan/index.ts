@@ -131,7 +131,9 @@ export function buildPlan(ctx: Context, layout: Layout): P.WritePlan {
   };
 
   emitSynth(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]), 0);
-  for (const s of layout.sections) {
+  // Index loops: a large link emits tens of thousands of chunks here, once per link.
+  for (let si = 0, sections = layout.sections; si < sections.length; si++) {
+    const s = sections[si];
     emitSynth(s.header, s.offset);
     const content = s.offset + s.header.length;
     switch (s.kind) {
@@ -140,18 +142,18 @@ export function buildPlan(ctx: Context, layout: Layout): P.WritePlan {
         break;
       case 'code':
         emitSynth(s.prefix, content);
-        for (const fn of s.functions) emitChunk(fn, content + fn.outSecOff);
+        for (let fi = 0, fns = s.functions; fi < fns.length; fi++) emitChunk(fns[fi], content + fns[fi].outSecOff);
         break;
       case 'data':
         emitSynth(s.prefix, content);
         for (let i = 0; i < s.segments.length; i++) {
           emitSynth(s.segmentHeaders[i], content + s.segmentOffsets[i]);
-          for (const c of s.segments[i].inputSegments) emitChunk(c, content + c.outSecOff);
+          for (let ci = 0, inputs = s.segments[i].inputSegments; ci < inputs.length; ci++) emitChunk(inputs[ci], content + inputs[ci].outSecOff);
         }
         break;
       case 'custom':
         emitSynth(s.prefix, content);
-        for (const c of s.chunks) emitChunk(c, content + s.prefix.length + c.outSecOff);
+        for (let ci = 0, chunks = s.chunks; ci < chunks.length; ci++) emitChunk(chunks[ci], content + s.prefix.length + chunks[ci].outSecOff);
         break;
     }
   }

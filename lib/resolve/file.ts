@@ -91,6 +91,8 @@ interface ChunkTemplate {
   tags: InputElement[];
   /** The object's local (and section) symbols, by symbol index, reused like the chunks. */
   locals: (Symbol | undefined)[];
+  /** The object's `symbols` array of the last link, refilled by the next one. */
+  symbols: (Symbol | null)[] | null;
 }
 const templates = new WeakMap<ObjectData, ChunkTemplate>();
 
@@ -264,6 +266,7 @@ export function parseFile(ctx: Context, file: ObjFile): void {
         globals: file.globals,
         tags: file.tags,
         locals,
+        symbols: null,
       });
     }
   }
@@ -273,7 +276,17 @@ export function parseFile(ctx: Context, file: ObjFile): void {
 
   let tableSymbolCount = 0;
   const nsym = d.symKind.length;
-  file.symbols = new Array(nsym).fill(null);
+  if (locals !== null && tpl !== undefined && tpl.locals === locals && tpl.symbols !== null) {
+    // A cached object's array of the last link (which is over), emptied: no 25,000-entry
+    // array per large link. A legacy table symbol may have been appended to it.
+    const syms = tpl.symbols;
+    syms.length = nsym;
+    syms.fill(null);
+    file.symbols = syms;
+  } else {
+    file.symbols = new Array(nsym).fill(null);
+    if (locals !== null) templates.get(d)!.symbols = file.symbols;
+  }
   file.localTemplate = locals;
   file.gcSections = gc;
   const ids = symtab.idsOf(d);
