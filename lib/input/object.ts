@@ -191,6 +191,8 @@ export interface ObjectData {
    */
   scanList: Uint32Array | null;
   scanBefore: Uint32Array | null;
+  /** With scanList: the functions, segments and custom sections that have any of those. */
+  scanChunks: { functions: Int32Array; segments: Int32Array; custom: Int32Array } | null;
   /** Not parsed: `features` as small integers, made on first use (layout/writer.ts featureIds). */
   featureIds: Int32Array | null;
   features: { prefix: number; name: string }[];
@@ -523,6 +525,7 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     liveRefs: null,
     scanList: null,
     scanBefore: null,
+    scanChunks: null,
     featureIds: null,
     features: [],
     producers: [],

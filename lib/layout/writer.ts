@@ -69,6 +69,18 @@ function makeScanList(d: ObjectData): Uint32Array {
   return (d.scanList = list);
 }
 
+/** Which of `file`'s chunks have relocations in its object's scan list (made already). */
+function makeScanChunks(file: ObjFile): NonNullable<ObjectData['scanChunks']> {
+  const d = file.data;
+  const before = d.scanBefore!;
+  const pick = (chunks: InputChunk[]) => {
+    const out: number[] = [];
+    for (let i = 0; i < chunks.length; i++) if (before[chunks[i].relocEnd] > before[chunks[i].relocStart]) out.push(i);
+    return Int32Array.from(out);
+  };
+  return (d.scanChunks = { functions: pick(file.functions), segments: pick(file.segments), custom: pick(file.customSections) });
+}
+
 /** Relocation types whose symbol scanChunk looks at even without the per-symbol checks. */
 const SCAN_TYPE = new Uint8Array(256);
 for (const t of [
@@ -687,14 +699,29 @@ export class Writer {
   private scanRelocations(): void {
     for (let fileIndex = 0, objectFiles = this.ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
       const file = objectFiles[fileIndex];
-      this.scanChunks(file.functions);
-      this.scanChunks(file.segments);
-      this.scanChunks(file.customSections);
+      if (this.scanEverySymbol) {
+        this.scanChunks(file.functions);
+        this.scanChunks(file.segments);
+        this.scanChunks(file.customSections);
+        continue;
+      }
+      // Only the chunks with relocations in the scan list, in the same order: most (data
+      // segments above all) have none, and loading each chunk to find so is a cache miss.
+      const d = file.data;
+      if (d.scanList === null) makeScanList(d);
+      const which = d.scanChunks ?? makeScanChunks(file);
+      this.scanSome(file.functions, which.functions);
+      this.scanSome(file.segments, which.segments);
+      this.scanSome(file.customSections, which.custom);
     }
   }
 
   private scanChunks(chunks: InputChunk[]): void {
     for (let i = 0; i < chunks.length; i++) this.scanChunk(chunks[i]);
+  }
+
+  private scanSome(chunks: InputChunk[], which: Int32Array): void {
+    for (let i = 0; i < which.length; i++) this.scanChunk(chunks[which[i]]);
   }
 
   private finalizeIndirectFunctionTable(): void {
