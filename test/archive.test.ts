@@ -171,6 +171,31 @@ describe('symbol order across an archive', () => {
 
   // lld walks --export/--export-if-defined names in its StringSet's hash order, not in command
   // line order: that order decides which members are extracted first, so the function order.
+  it('a member name that is not ASCII reads as its UTF-8, as wasm-ld prints it (map, --why-extract, errors)', async () => {
+    // A short name (in the member header itself, not the long-name table); "é" is two bytes.
+    const tree = { 'é.o': new Uint8Array(readFileSync(join(dir, 'c.o'))) };
+    const r = await runTool('ar', ['rcs', 'libutf.a', 'é.o'], tree);
+    if (r.code !== 0) throw new Error(r.stderr);
+    const ar = treeGet(r.files, 'libutf.a')!;
+    expect(Buffer.from(ar).includes(Buffer.from('é.o/', 'utf8'))).toBe(true);
+    writeFileSync(join(dir, 'libutf.a'), ar);
+    const args = ['--no-entry', '--export=weak_c', 'libutf.a', '-o', 'utf.wasm', '--Map=utf.map', '--why-extract=-'];
+    const ref = await wasmLd(args, { cwd: dir });
+    expect(ref.code).toBe(0);
+    const refMap = new TextDecoder().decode(treeGet(ref.files, 'utf.map'));
+    const w = runLink({ argv: args, cwd: dir });
+    expect(sectionDiff(w.bytes, ref.bytes!)).toEqual([]);
+    expect(w.stdout.join('\n') + '\n').toBe(ref.stdout);
+    expect(ref.stdout).toContain('libutf.a(é.o)');
+    expect(refMap).toContain('libutf.a(é.o):(weak_c)');
+    expect(readFileSync(join(dir, 'utf.map'), 'utf8')).toBe(refMap);
+    // A damaged member is named the same way.
+    const bad = Buffer.from(ar);
+    bad[bad.indexOf(Buffer.from('\0asm')) + 4] = 2; // wasm version 2
+    writeFileSync(join(dir, 'libutf.a'), bad);
+    expect(() => runLink({ argv: ['--no-entry', '--export=weak_c', 'libutf.a', '-o', 'utf.wasm'], cwd: dir })).toThrow(/libutf\.a\(é\.o\)/);
+  });
+
   it('several --export names extract members in wasm-ld\'s order', async () => {
     const args = ['--no-entry', '--export-if-defined=m1_unused', '--export-if-defined=weak_m5', '--export=m6_func', '--export=m4_func', 'liborder.a', '-o', 'out.wasm'];
     const { lld, weld } = await linkBoth(args, odir);

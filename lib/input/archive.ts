@@ -16,7 +16,6 @@ export interface ArchiveMember {
   path?: string;
 }
 
-const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder();
 
 // Magic compared bytewise (asked of every input, every link), not decoded.
@@ -29,11 +28,13 @@ export function isThinArchive(buf: Uint8Array): boolean {
 }
 
 function field(buf: Uint8Array, at: number, len: number): string {
-  // Header fields are ASCII but for odd names: one native slice then (every member of every
-  // archive of a fresh link comes here), the decoder for the rest.
-  for (let i = at; i < at + len; i++) if (buf[i] >= 0x80) return latin1.decode(buf.subarray(at, at + len)).trimEnd();
-  return latin1Slice(buf, at, at + len).trimEnd();
+  // Header fields are ASCII but for odd names: one native slice, checked by a native search
+  // (every member of every archive of a fresh link comes here; a byte loop is slow in a cold
+  // process). A name's bytes are UTF-8, as the long names' (wasm-ld prints them as they are).
+  const s = latin1Slice(buf, at, at + len);
+  return NON_ASCII.test(s) ? utf8.decode(buf.subarray(at, at + len)).trimEnd() : s.trimEnd();
 }
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * Lists the members of an archive. `readMember` loads a thin archive's member file (relative
