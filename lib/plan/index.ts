@@ -121,13 +121,27 @@ export function buildPlan(ctx: Context, layout: Layout): P.WritePlan {
   const emitSynth = (bytes: Uint8Array, dst: number) => {
     if (bytes.length) rows.push(0, synth.add(bytes), bytes.length, dst, P.NO_FILE, 0, 0, 0, 0, 0);
   };
+  // Consecutive chunks mostly come from one file: its buffer's and plan file's index, before
+  // the maps.
+  let lastFile: ObjFile | null = null;
+  let lastBuf = 0;
+  let lastPlanFile = -1;
   const emitChunk = (c: InputChunk, dst: number) => {
     if (c.body || !c.file) {
       emitSynth(c.body ?? new Uint8Array(0), dst);
       return;
     }
     const f = c.file;
-    rows.push(bufOf(f.data.buf), c.srcStart, c.size, dst, c.relocEnd > c.relocStart ? fileOf(f) : P.NO_FILE, c.relocStart, c.relocEnd, c.inputSectionOffset, c.tombstone, c.va(0) - c.chunkOffset(0) + c.outputSegmentOffset);
+    if (f !== lastFile) {
+      lastFile = f;
+      lastBuf = bufOf(f.data.buf);
+      lastPlanFile = -1;
+    }
+    let planned: number = P.NO_FILE;
+    if (c.relocEnd > c.relocStart) planned = lastPlanFile >= 0 ? lastPlanFile : (lastPlanFile = fileOf(f));
+    // The chunk's segment's start address plus its offset in it (va(0) less its own offset).
+    const va = (c.outputSeg !== null ? c.outputSeg.startVA : 0) + c.outputSegmentOffset;
+    rows.push(lastBuf, c.srcStart, c.size, dst, planned, c.relocStart, c.relocEnd, c.inputSectionOffset, c.tombstone, va);
   };
 
   emitSynth(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]), 0);
