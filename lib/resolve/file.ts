@@ -49,12 +49,6 @@ export function parseLazy(ctx: Context, file: ObjFile): void {
   }
 }
 
-/**
- * pieceIn of a string chunk not split yet (layout replaces it): one shared empty array, not one
- * per chunk (thousands per link).
- */
-const UNSPLIT = new Uint32Array(0);
-
 /** lld getTombstoneForSection. */
 function tombstoneFor(name: string): number {
   if (name === '.debug_ranges' || name === '.debug_loc') return -2;
@@ -139,7 +133,7 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
     c.alignment = cs.name === '__llvm_covfun' || cs.name === '__llvm_covmap' ? 3 : 0;
     if (ctx.config.optimize > 0 && (cs.name === '.debug_str' || cs.name === '.debug_str.dwo' || cs.name === '.debug_line_str')) {
       c.flags = W.SEG_FLAG_STRINGS;
-      c.pieceIn = UNSPLIT;
+      c.markMergeable();
     }
     file.customSections.push(c);
     file.customSectionsByIndex!.set(cs.index, c);
@@ -158,7 +152,7 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
     c.discarded = excluded(c.comdat);
     if ((c.flags & W.SEG_FLAG_TLS) === 0 && (d.segPrefix[i] & SEG_PREFIX_TLS) !== 0) c.flags |= W.SEG_FLAG_TLS;
     // String segments (alignment 1) are split and deduplicated at -O1 and above.
-    if (c.flags & W.SEG_FLAG_STRINGS && c.alignment === 0 && ctx.config.optimize > 0 && c.size > 0) c.pieceIn = UNSPLIT;
+    if (c.flags & W.SEG_FLAG_STRINGS && c.alignment === 0 && ctx.config.optimize > 0 && c.size > 0) c.markMergeable();
     file.segments.push(c);
   }
   binRelocs(file.segments, d.relocOffset, d.dataRelocStart, d.dataRelocEnd);

@@ -60,6 +60,18 @@ class ChunkExtra {
 /** Every chunk's extra until it needs its own: read, never written. */
 const NO_CHUNK_EXTRA: ChunkExtra = Object.freeze(new ChunkExtra());
 
+/**
+ * The extra of a string chunk not split yet (markMergeable): its pieceIn says "to merge", and
+ * the layout's first write makes the chunk its own. Shared, so parsing makes no object per
+ * string chunk (thousands a link); a fresh link makes them at layout, late enough that most
+ * are never copied by a scavenge.
+ */
+const UNSPLIT_EXTRA: ChunkExtra = (() => {
+  const x = new ChunkExtra();
+  x.pieceIn = new Uint32Array(0);
+  return Object.freeze(x);
+})();
+
 /** A function body, data segment or custom section from an input (or synthesized). */
 export class InputChunk {
   // Declaration order is the objects' field order: what every per-link pass reads (marking,
@@ -116,17 +128,28 @@ export class InputChunk {
     x.pieceEnd = end;
   }
 
+  /** Marks a string chunk for merging (isMerge), to be split by the layout. */
+  markMergeable(): void {
+    const x = this.x;
+    if (x === NO_CHUNK_EXTRA || x === UNSPLIT_EXTRA) this.x = UNSPLIT_EXTRA;
+    else x.pieceIn = UNSPLIT_EXTRA.pieceIn;
+  }
+
   /** A reused chunk's per-link merge state back to none (no extra is made for that). */
   resetMergeState(): void {
     const x = this.x;
-    if (x === NO_CHUNK_EXTRA) return;
+    if (x === NO_CHUNK_EXTRA || x === UNSPLIT_EXTRA) return;
     x.parent = null;
     x.pieceOut = null;
   }
 
   /** This chunk's own extra, made on the first write of a non-default value. */
   private own(): ChunkExtra {
-    return this.x === NO_CHUNK_EXTRA ? (this.x = new ChunkExtra()) : this.x;
+    const x = this.x;
+    if (x !== NO_CHUNK_EXTRA && x !== UNSPLIT_EXTRA) return x;
+    const own = new ChunkExtra();
+    own.pieceIn = x.pieceIn;
+    return (this.x = own);
   }
   get pieceIn(): Uint32Array | null {
     return this.x.pieceIn;
