@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Linker, LinkError, linkSync } from '../lib/index.js';
+import { NameIds } from '../lib/resolve/nameids.js';
 import { buildProgram, loadProgram, OPT_CONFIGS } from './support/programs.js';
 import { compile, linkCommand, runWasi, sysroot } from './support/toolchain.js';
 
@@ -130,6 +131,23 @@ describe('Linker', () => {
     expect((seen[plain.join(' ')] as { stdout: string[] }).stdout).toEqual([]);
     // Without --wrap, __wrap_value (and its __real_value) is left out as unused.
     expect(await run(ok(unwrapped))).toBe('value 1\n');
+  });
+
+  it('links the same after its interned names are dropped (a Linker of many programs)', async () => {
+    // keep 0: the names count as too many after every link, so each link interns them again
+    // into a new table while the cached objects, their chunks and symbols stay.
+    const L = newLinker({ threads: 0 });
+    const pool = (L as unknown as { cache: { symbolPool: { names: NameIds } } }).cache.symbolPool;
+    pool.names = new NameIds(0);
+    const fresh = linkSync(argv, { cwd: dir }).bytes;
+    const tables = new Set<NameIds>();
+    for (let i = 0; i < 3; i++) {
+      expect(Buffer.from(L.linkSync(argv, { cwd: dir }).bytes).equals(Buffer.from(fresh))).toBe(true);
+      tables.add(pool.names);
+    }
+    expect(tables.size).toBe(3);
+    expect(pool.names.keep).toBe(0);
+    expect(await run(L.linkSync(argv, { cwd: dir }).bytes)).toBe('value 1\n');
   });
 
   it('re-reads a file that changed', async () => {

@@ -35,7 +35,8 @@ export class NameIds {
   private readonly objectIds = new WeakMap<ObjectData, Int32Array>();
   private readonly indexIds = new WeakMap<LazyIndex, Int32Array>();
 
-  constructor() {
+  /** `keep`: the names kept beyond four times a link's (see `full`; tests make it small). */
+  constructor(readonly keep = KEEP_NAMES) {
     for (let i = 0; i < INITIAL; i++) this.slot.push(0);
   }
 
@@ -45,7 +46,7 @@ export class NameIds {
 
   /** Whether this table has grown too large to keep (a cache of many different programs). */
   get full(): boolean {
-    return this.count > KEEP_NAMES + 4 * Math.max(this.used, this.lastUsed);
+    return this.count > this.keep + 4 * Math.max(this.used, this.lastUsed);
   }
 
   /** A new link's generation: every id starts without an entry. */

@@ -186,7 +186,7 @@ export class SymbolTable {
     pool?: SymbolPool,
   ) {
     this.pool = pool ? pool.symbols : null;
-    if (pool && pool.names.full) pool.names = new NameIds();
+    if (pool && pool.names.full) pool.names = new NameIds(pool.names.keep);
     this.names = pool ? pool.names : new NameIds();
     this.gen = this.names.nextGeneration();
   }
