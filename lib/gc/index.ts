@@ -142,7 +142,6 @@ export function markLive(ctx: Context): void {
     const d = file.data;
     const end = chunkRefs(d, c.relocStart, c.relocEnd);
     const refs = d.liveRefs!;
-    const symbols = file.symbols;
     for (let i = c.relocStart; i < end; i++) {
       const ref = refs[i];
       const tag = ref & 3;
@@ -155,7 +154,7 @@ export function markLive(ctx: Context): void {
         }
         continue;
       }
-      const sym = symbols[ref >>> 2] ?? symbolAt(file, ref >>> 2);
+      const sym = symbolAt(file, ref >>> 2);
       // Most name a function or data symbol whose chunk is already live: skip them before the
       // general checks (this loop sees every symbol named by every live chunk).
       if (sym.kind <= DefinedData) {

@@ -3,6 +3,7 @@
 // no per-link state, so a Linker can keep it and reuse it across links.
 
 import { Reader, startsWithText, utf8Slice, type ReadContext } from './reader.js';
+import { grown } from '../util/typed.js';
 import * as W from './wasm.js';
 
 const latin1 = new TextDecoder('latin1');
@@ -977,27 +978,19 @@ function parseLinking(r: Reader, o: ObjectData, secIds: number[], secNames: stri
   }
 }
 
-/** Grows a column to `n` entries, keeping what an earlier symbol table put there. */
-function grown<T extends Uint8Array | Uint32Array | Float64Array>(old: T, n: number, make: (n: number) => T): T {
-  if (old.length === 0) return make(n);
-  const t = make(n);
-  t.set(old);
-  return t;
-}
-
 function parseSymbolTable(r: Reader, o: ObjectData, secIds: number[], secNames: string[]): void {
   const n = r.count('symbol');
   // LLVM's reader appends a second symbol table to the first.
   const first = o.symKind.length;
   const total = first + n;
-  const symKind = (o.symKind = grown(o.symKind, total, (k) => new Uint8Array(k)));
-  const symFlags = (o.symFlags = grown(o.symFlags, total, (k) => new Uint32Array(k)));
-  const symIndex = (o.symIndex = grown(o.symIndex, total, (k) => new Uint32Array(k)));
-  const symOffset = (o.symOffset = grown(o.symOffset, total, (k) => new Float64Array(k)));
-  const symSize = (o.symSize = grown(o.symSize, total, (k) => new Float64Array(k)));
+  const symKind = (o.symKind = grown(o.symKind, total));
+  const symFlags = (o.symFlags = grown(o.symFlags, total));
+  const symIndex = (o.symIndex = grown(o.symIndex, total));
+  const symOffset = (o.symOffset = grown(o.symOffset, total));
+  const symSize = (o.symSize = grown(o.symSize, total));
   const symName = o.symName;
-  const symNameAt = (o.symNameAt = grown(o.symNameAt, total, (k) => new Uint32Array(k)));
-  const symNameLen = (o.symNameLen = grown(o.symNameLen, total, (k) => new Uint32Array(k)));
+  const symNameAt = (o.symNameAt = grown(o.symNameAt, total));
+  const symNameLen = (o.symNameLen = grown(o.symNameLen, total));
   const names = new Set<string>();
   const nfuncs = o.funcTypes.length;
   for (let i = first; i < total; i++) {
@@ -1127,12 +1120,8 @@ function nameAt(o: ObjectData, at: number, len: number): string {
 
 /** Data segment i's name (as Reader.str decodes it), decoded once. */
 export function segmentName(o: ObjectData, i: number): string {
-  let name = o.segName[i];
-  if (name === undefined) {
-    const at = o.base + o.segNameAt[i];
-    name = o.segName[i] = utf8Slice(o.buf, at, at + o.segNameLen[i]);
-  }
-  return name;
+  const name = o.segName[i];
+  return name !== undefined ? name : (o.segName[i] = nameAt(o, o.segNameAt[i], o.segNameLen[i]));
 }
 
 /** For a function, global, tag or table symbol kind: which of `o.imports` its index space starts with. */

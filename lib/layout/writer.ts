@@ -69,9 +69,10 @@ function makeScanList(d: ObjectData): Uint32Array {
   return (d.scanList = list);
 }
 
-/** Which of `file`'s chunks have relocations in its object's scan list (made already). */
+/** Which of `file`'s chunks have relocations in its object's scan list. */
 function makeScanChunks(file: ObjFile): NonNullable<ObjectData['scanChunks']> {
   const d = file.data;
+  if (d.scanList === null) makeScanList(d);
   const before = d.scanBefore!;
   const pick = (chunks: InputChunk[]) => {
     const out: number[] = [];
@@ -606,8 +607,9 @@ export class Writer {
       return;
     }
     // Without the per-symbol checks only type indexes and SCAN_TYPE relocations do anything:
-    // visit just those (a list kept with the parsed object), sparing the rest even a type load.
-    const list = d.scanList ?? makeScanList(d);
+    // visit just those (a list kept with the parsed object, made with scanChunks), sparing the
+    // rest even a type load.
+    const list = d.scanList!;
     const before = d.scanBefore!;
     for (let j = before[chunk.relocStart], end = before[chunk.relocEnd]; j < end; j++) this.scanReloc(file, d, list[j]);
   }
@@ -707,9 +709,7 @@ export class Writer {
       }
       // Only the chunks with relocations in the scan list, in the same order: most (data
       // segments above all) have none, and loading each chunk to find so is a cache miss.
-      const d = file.data;
-      if (d.scanList === null) makeScanList(d);
-      const which = d.scanChunks ?? makeScanChunks(file);
+      const which = file.data.scanChunks ?? makeScanChunks(file);
       this.scanSome(file.functions, which.functions);
       this.scanSome(file.segments, which.segments);
       this.scanSome(file.customSections, which.custom);

@@ -286,7 +286,7 @@ function planFile(ctx: Context, f: ObjFile): P.PlanFile {
         if (s.kind !== DefinedFunction) put(value, mode, k + P.SLOT_FUNC_OFFSET, 0, P.MODE_DEAD);
         else {
           const fn = s.chunk!;
-          put(value, mode, k + P.SLOT_FUNC_OFFSET, fn.offsetInSection(fn.file ? fn.codeOffset : 0), P.MODE_VALUE);
+          put(value, mode, k + P.SLOT_FUNC_OFFSET, fn.offsetInSection(fn.codeOffset), P.MODE_VALUE);
         }
         break;
       }

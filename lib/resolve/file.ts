@@ -205,8 +205,9 @@ export function parseFile(ctx: Context, file: ObjFile): void {
   const excluded = (comdat: number) => comdat >= 0 && !file.keptComdats[comdat];
   const merge = ctx.config.optimize > 0;
   const tpl = templates.get(d);
-  // Local symbols to reuse (or fill) by index; null for a second copy of an object in one link.
-  let locals: (Symbol | undefined)[] | null = null;
+  // This link's template of the object (its local symbols and `symbols` array to reuse or
+  // fill); null for a second copy of an object in one link.
+  let own: ChunkTemplate | null = null;
   if (tpl && tpl.epoch !== ctx.epoch && tpl.merge === merge && tpl.gc === gc) {
     // Re-linking a cached object: its chunk objects were made by an earlier link (which is
     // over); reset their per-link state instead of allocating them again.
@@ -242,13 +243,12 @@ export function parseFile(ctx: Context, file: ObjFile): void {
     file.tables = tpl.tables;
     file.globals = tpl.globals;
     file.tags = tpl.tags;
-    locals = tpl.locals;
+    own = tpl;
   } else {
     buildChunks(ctx, file, excluded);
     // The same object twice in one link gets its own chunks; the template stays with the first.
     if (!tpl || tpl.epoch !== ctx.epoch) {
-      locals = [];
-      templates.set(d, {
+      own = {
         epoch: ctx.epoch,
         merge,
         gc,
@@ -259,9 +259,10 @@ export function parseFile(ctx: Context, file: ObjFile): void {
         tables: file.tables,
         globals: file.globals,
         tags: file.tags,
-        locals,
+        locals: [],
         symbols: null,
-      });
+      };
+      templates.set(d, own);
     }
   }
 
@@ -270,18 +271,18 @@ export function parseFile(ctx: Context, file: ObjFile): void {
 
   let tableSymbolCount = 0;
   const nsym = d.symKind.length;
-  if (locals !== null && tpl !== undefined && tpl.locals === locals && tpl.symbols !== null) {
+  const last = own !== null ? own.symbols : null;
+  if (last !== null) {
     // A cached object's array of the last link (which is over), emptied: no 25,000-entry
     // array per large link. A legacy table symbol may have been appended to it.
-    const syms = tpl.symbols;
-    syms.length = nsym;
-    syms.fill(null);
-    file.symbols = syms;
+    last.length = nsym;
+    last.fill(null);
+    file.symbols = last;
   } else {
     file.symbols = new Array(nsym).fill(null);
-    if (locals !== null) templates.get(d)!.symbols = file.symbols;
+    if (own !== null) own.symbols = file.symbols;
   }
-  file.localTemplate = locals;
+  file.localTemplate = own !== null ? own.locals : null;
   file.gcSections = gc;
   const ids = symtab.idsOf(d);
   for (let i = 0; i < nsym; i++) {

@@ -154,9 +154,6 @@ export class InputChunk {
   get pieceIn(): Uint32Array | null {
     return this.x.pieceIn;
   }
-  set pieceIn(v: Uint32Array | null) {
-    if (v !== this.x.pieceIn) this.own().pieceIn = v;
-  }
   get pieceStart(): number {
     return this.x.pieceStart;
   }
