@@ -201,10 +201,17 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   }
   if (missing) diag.error(`${missing}: missing argument`);
   for (const text of unknown) diag.error(`unknown argument: ${text}`);
-  const has = (id: string) => args.some((a) => a.id === id);
-  const value = (id: string, def = ''): string => lastOf(args, id)?.values[0] ?? def;
-  const all = (id: string): string[] => args.filter((a) => a.id === id).flatMap((a) => a.values);
+  // Most of the ~100 options asked for below are absent: a set of the given ones answers that
+  // without a scan of the arguments (a small link's option parsing was half such scans, run in
+  // unoptimized code for the first hundred links of a process).
+  const given = new Set<string>();
+  for (let i = 0; i < args.length; i++) given.add(args[i].id);
+  const has = (id: string) => given.has(id);
+  const value = (id: string, def = ''): string => (given.has(id) ? (lastOf(args, id)?.values[0] ?? def) : def);
+  const all = (id: string): string[] => (given.has(id) ? args.filter((a) => a.id === id).flatMap((a) => a.values) : []);
+  const flag = (pos: string, neg: string, def: boolean): boolean => (given.has(pos) || given.has(neg) ? hasFlag(args, pos, neg, def) : def);
   const integer = (id: string, def: number): number => {
+    if (!given.has(id)) return def;
     const a = lastOf(args, id);
     if (!a) return def;
     const v = a.values[0] ?? '';
@@ -214,6 +221,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     return 0;
   };
   const zValue = (key: string, def: number): number => {
+    if (!given.has('z')) return def;
     const zs = args.filter((a) => a.id === 'z');
     for (let i = zs.length - 1; i >= 0; i--) {
       const v = zs[i].values[0];
@@ -234,7 +242,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   // checked, since error() and warn() depend on them (an unknown -z value under
   // --fatal-warnings is an error).
   const errorLimit = integer('error_limit', 20);
-  const fatalWarnings = hasFlag(args, 'fatal_warnings', 'no_fatal_warnings', false);
+  const fatalWarnings = flag('fatal_warnings', 'no_fatal_warnings', false);
   diag.errorLimit = errorLimit;
   diag.fatalWarnings = fatalWarnings;
 
@@ -253,7 +261,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   if (!entryArg) entry = relocatable ? '' : shared ? '__wasm_call_ctors' : '_start';
   else entry = entryArg.id === 'no_entry' ? '' : entryArg.values[0];
 
-  let unresolved: UnresolvedPolicy = hasFlag(args, 'error_unresolved_symbols', 'warn_unresolved_symbols', true) ? 'error' : 'warn';
+  let unresolved: UnresolvedPolicy = flag('error_unresolved_symbols', 'warn_unresolved_symbols', true) ? 'error' : 'warn';
   const ur = lastOf(args, 'unresolved_symbols');
   if (ur) {
     const s = ur.values[0];
@@ -273,17 +281,17 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
   if (has('export_memory_with_name')) memoryExport = value('export_memory_with_name');
   else if (has('export_memory')) memoryExport = 'memory';
 
-  const stackFirst = hasFlag(args, 'stack_first', 'no_stack_first', true);
+  const stackFirst = flag('stack_first', 'no_stack_first', true);
   const o: LinkOptions = {
     files: [],
     output: value('o'),
     entry,
     allowMultipleDefinition:
-      all('z').some((z) => z === 'muldefs') || hasFlag(args, 'allow_multiple_definition', 'no_allow_multiple_definition', false),
-    checkFeatures: hasFlag(args, 'check_features', 'no_check_features', true),
-    demangle: hasFlag(args, 'demangle', 'no_demangle', true),
+      all('z').some((z) => z === 'muldefs') || flag('allow_multiple_definition', 'no_allow_multiple_definition', false),
+    checkFeatures: flag('check_features', 'no_check_features', true),
+    demangle: flag('demangle', 'no_demangle', true),
     exportAll: has('export_all'),
-    exportDynamic: hasFlag(args, 'export_dynamic', 'no_export_dynamic', shared),
+    exportDynamic: flag('export_dynamic', 'no_export_dynamic', shared),
     exportTable: has('export_table'),
     importTable: has('import_table'),
     growableTable: has('growable_table'),
@@ -293,10 +301,10 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     soname: value('soname'),
     mapFile: has('print_map') ? '-' : value('Map'),
     optimize: integer('O', 1),
-    gcSections: hasFlag(args, 'gc_sections', 'no_gc_sections', !relocatable),
-    printGcSections: hasFlag(args, 'print_gc_sections', 'no_print_gc_sections', false),
+    gcSections: flag('gc_sections', 'no_gc_sections', !relocatable),
+    printGcSections: flag('print_gc_sections', 'no_print_gc_sections', false),
     keepSections: new Set(all('keep_section')),
-    mergeDataSegments: hasFlag(args, 'merge_data_segments', 'no_merge_data_segments', !relocatable),
+    mergeDataSegments: flag('merge_data_segments', 'no_merge_data_segments', !relocatable),
     searchPaths: all('library_path'),
     stripAll: has('strip_all'),
     stripDebug: has('strip_debug'),
@@ -334,7 +342,7 @@ export function parseOptions(argvIn: readonly string[], cwd: string, fs: FileSys
     buildId: NO_BUILD_ID,
     bsymbolic: has('Bsymbolic'),
     shared,
-    pie: hasFlag(args, 'pie', 'no_pie', false),
+    pie: flag('pie', 'no_pie', false),
     isPic: false,
     experimentalPic: has('experimental_pic'),
     relocatable,
