@@ -5115,10 +5115,26 @@ function llvmDemangle(s: string): string {
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\x00-\x7f]/;
 
+/**
+ * Results of earlier calls: the name section demangles every function's name in every link, and
+ * a process links the same libraries' names again and again. Bounded: dropped when it is full.
+ */
+const memo = new Map<string, string>();
+const MEMO_MAX = 1 << 16;
+
 /** Demangles an Itanium-mangled name exactly as LLVM's llvm::demangle() does; returns the input unchanged when it is not a mangled name or cannot be demangled. */
 export function demangle(name: string): string {
   // Cheap rejection: everything demangled here starts with '_' (maybe after a '.').
   if (name.length < 2 || (name[0] !== '_' && name[0] !== '.')) return name;
+  const known = memo.get(name);
+  if (known !== undefined) return known;
+  const out = demangleUncached(name);
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(name, out);
+  return out;
+}
+
+function demangleUncached(name: string): string {
   // The demangler works on bytes (<source-name> lengths count UTF-8 bytes).
   const nonAscii = NON_ASCII.test(name);
   const bytes = nonAscii ? Buffer.from(name, 'utf8').toString('latin1') : name;
