@@ -138,11 +138,14 @@ export function markLive(ctx: Context): void {
   while (queue.length) {
     const c = queue.pop()!;
     const file = c.file;
-    if (!file || c.relocStart === c.relocEnd) continue;
+    if (!file) continue;
+    const relocStart = c.relocStart;
+    const relocEnd = c.relocEnd;
+    if (relocStart === relocEnd) continue;
     const d = file.data;
-    const end = chunkRefs(d, c.relocStart, c.relocEnd);
+    const end = chunkRefs(d, relocStart, relocEnd);
     const refs = d.liveRefs!;
-    for (let i = c.relocStart; i < end; i++) {
+    for (let i = relocStart; i < end; i++) {
       const ref = refs[i];
       const tag = ref & 3;
       if (tag >= REF_LOCAL_FUNCTION) {

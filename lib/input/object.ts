@@ -187,6 +187,13 @@ export interface ObjectData {
    */
   liveRefs: Uint32Array | null;
   /**
+   * Not parsed: each function's and data segment's relocations, as [start, end) pairs into the
+   * relocation columns, derived on first use (resolve/file.ts relocRanges) and kept with the
+   * cached object.
+   */
+  funcRelocs: Uint32Array | null;
+  segRelocs: Uint32Array | null;
+  /**
    * Not parsed: the relocation scan's memo (layout/writer.ts scanList): the indices of the
    * relocations it acts on without per-symbol checks, and per relocation how many precede it.
    */
@@ -524,6 +531,8 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     dataRelocEnd: 0,
     calledDirectly: new Uint8Array(0),
     liveRefs: null,
+    funcRelocs: null,
+    segRelocs: null,
     scanList: null,
     scanBefore: null,
     scanChunks: null,

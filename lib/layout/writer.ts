@@ -603,7 +603,7 @@ export class Writer {
     const file = chunk.file;
     const d = file.data;
     if (this.scanEverySymbol) {
-      for (let i = chunk.relocStart; i < chunk.relocEnd; i++) this.scanReloc(file, d, i);
+      for (let i = chunk.relocStart, end = chunk.relocEnd; i < end; i++) this.scanReloc(file, d, i);
       return;
     }
     // Without the per-symbol checks only type indexes and SCAN_TYPE relocations do anything:
@@ -849,7 +849,7 @@ export class Writer {
     const tlsRelative = ctx.config.sharedMemory;
     const d = file.data;
     let generated = false;
-    for (let i = c.relocStart; i < c.relocEnd; i++) {
+    for (let i = c.relocStart, end = c.relocEnd; i < end; i++) {
       const type = d.relocType[i];
       const sym = symbolAt(file, d.relocIndex[i]);
       if (!pic && sym.gotIndex === NO_INDEX) continue;
@@ -1765,7 +1765,7 @@ export class Writer {
     const live = (file: ObjFile, i: number) => file.data.relocType[i] === W.R_TYPE_INDEX_LEB || symbolAt(file, file.data.relocIndex[i]).isLive();
     const countAll = sec.kind !== 'custom';
     let count = 0;
-    for (const c of chunks) if (c.file) for (let i = c.relocStart; i < c.relocEnd; i++) if (countAll || live(c.file, i)) count++;
+    for (const c of chunks) if (c.file) for (let i = c.relocStart, end = c.relocEnd; i < end; i++) if (countAll || live(c.file, i)) count++;
     if (!count) return null;
     const w = scratchWriter().str(name).uleb(sectionIndex).uleb(count);
     for (const c of chunks) {
@@ -1773,7 +1773,7 @@ export class Writer {
       if (!file) continue;
       const d = file.data;
       const off = c.outSecOff - c.inputSectionOffset;
-      for (let i = c.relocStart; i < c.relocEnd; i++) {
+      for (let i = c.relocStart, end = c.relocEnd; i < end; i++) {
         if (!live(file, i)) continue;
         const type = d.relocType[i];
         w.uleb(type).uleb(d.relocOffset[i] + off).uleb(this.newRelocIndex(file, type, d.relocIndex[i]));

@@ -12,6 +12,8 @@ import {
   DefinedTable,
   DefinedTag,
   INVALID_INDEX,
+  CHUNK_FUNCTION,
+  CHUNK_SEGMENT,
   LazyKind,
   NO_INDEX,
   SharedFunction,
@@ -137,11 +139,34 @@ export function buildPlan(ctx: Context, layout: Layout): P.WritePlan {
       lastBuf = bufOf(f.data.buf);
       lastPlanFile = -1;
     }
+    // What the chunk's getters would read, read once off the parsed object.
+    const d = f.data;
+    const idx = c.indexInFile;
+    const kind = c.kind;
+    let relocStart = 0;
+    let relocEnd = 0;
+    let sectionOffset = 0;
+    let srcStart: number;
+    if (kind === CHUNK_FUNCTION) {
+      relocStart = d.funcRelocs![idx << 1];
+      relocEnd = d.funcRelocs![(idx << 1) + 1];
+      sectionOffset = d.funcOffset[idx];
+      srcStart = d.codeStart + sectionOffset;
+    } else if (kind === CHUNK_SEGMENT) {
+      relocStart = d.segRelocs![idx << 1];
+      relocEnd = d.segRelocs![(idx << 1) + 1];
+      sectionOffset = d.segSectionOffset[idx];
+      srcStart = d.base + d.segDataStart[idx];
+    } else {
+      relocStart = c.relocStart;
+      relocEnd = c.relocEnd;
+      srcStart = c.srcStart;
+    }
     let planned: number = P.NO_FILE;
-    if (c.relocEnd > c.relocStart) planned = lastPlanFile >= 0 ? lastPlanFile : (lastPlanFile = fileOf(f));
+    if (relocEnd > relocStart) planned = lastPlanFile >= 0 ? lastPlanFile : (lastPlanFile = fileOf(f));
     // The chunk's segment's start address plus its offset in it (va(0) less its own offset).
     const va = (c.outputSeg !== null ? c.outputSeg.startVA : 0) + c.outputSegmentOffset;
-    rows.push(lastBuf, c.srcStart, c.size, dst, planned, c.relocStart, c.relocEnd, c.inputSectionOffset, c.tombstone, va);
+    rows.push(lastBuf, srcStart, c.size, dst, planned, relocStart, relocEnd, sectionOffset, c.tombstone, va);
   };
 
   emitSynth(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]), 0);
@@ -188,7 +213,7 @@ export function buildPlan(ctx: Context, layout: Layout): P.WritePlan {
 function checkPieceOffsets(f: ObjFile, mode: Uint8Array): void {
   const d = f.data;
   for (const c of f.customSections) {
-    for (let r = c.relocStart; r < c.relocEnd; r++) {
+    for (let r = c.relocStart, end = c.relocEnd; r < end; r++) {
       const sym = d.relocIndex[r];
       if (d.relocType[r] !== 9 || mode[sym * P.SLOTS] !== P.MODE_PIECES) continue;
       const target = symbolAt(f, sym).chunk!;

@@ -57,18 +57,29 @@ function tombstoneFor(name: string): number {
   return 0;
 }
 
-/** Sets each chunk's relocation range from its section's sorted relocations (lld setRelocs). */
-function binRelocs(chunks: InputChunk[], offsets: Uint32Array, start: number, end: number): void {
+/**
+ * Each chunk's relocation range, from its section's relocations sorted by offset (lld setRelocs):
+ * [start, end) pairs, one per chunk whose section offsets and sizes are `offset`/`size`.
+ */
+function binRelocs(offset: Uint32Array, size: Uint32Array, offsets: Uint32Array, start: number, end: number): Uint32Array {
+  const out = new Uint32Array(offset.length * 2);
   let next = start;
-  for (const c of chunks) {
-    const lo = c.inputSectionOffset;
-    const hi = lo + c.size;
+  for (let i = 0; i < offset.length; i++) {
+    const lo = offset[i];
+    const hi = lo + size[i];
     while (next < end && offsets[next] < lo) next++;
-    const first = next;
+    out[2 * i] = next;
     while (next < end && offsets[next] < hi) next++;
-    c.relocStart = first;
-    c.relocEnd = next;
+    out[2 * i + 1] = next;
   }
+  return out;
+}
+
+/** The relocation ranges of a parsed object's functions and segments, made once per object. */
+function relocRanges(d: ObjectData): void {
+  if (d.funcRelocs !== null) return;
+  d.segRelocs = binRelocs(d.segSectionOffset, d.segSize, d.relocOffset, d.dataRelocStart, d.dataRelocEnd);
+  d.funcRelocs = binRelocs(d.funcOffset, d.funcSize, d.relocOffset, d.codeRelocStart, d.codeRelocEnd);
 }
 
 /** Per cached object: the chunks of its last link, reused by the next one (see parseFile). */
@@ -111,6 +122,7 @@ function resetElement(e: InputElement, file: ObjFile, gc: boolean): void {
 function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => boolean): void {
   const d = file.data;
   const gc = ctx.config.gcSections;
+  relocRanges(d);
   file.functions = [];
   file.segments = [];
   file.customSections = [];
@@ -123,12 +135,8 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
     const cs = d.customSections[i];
     const c = new InputChunk(CHUNK_SECTION, file, cs.name, gc);
     c.indexInFile = i;
-    c.srcStart = cs.start;
     c.size = cs.size;
-    c.comdat = cs.comdat;
     c.discarded = excluded(cs.comdat);
-    c.relocStart = cs.relocStart;
-    c.relocEnd = cs.relocEnd;
     c.tombstone = tombstoneFor(cs.name);
     c.alignment = cs.name === '__llvm_covfun' || cs.name === '__llvm_covmap' ? 3 : 0;
     if (ctx.config.optimize > 0 && (cs.name === '.debug_str' || cs.name === '.debug_str.dwo' || cs.name === '.debug_line_str')) {
@@ -144,33 +152,26 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
     // Named when first asked (segmentName): the prefix says what the layout needs.
     const c = new InputChunk(CHUNK_SEGMENT, file, null, gc);
     c.indexInFile = i;
-    c.srcStart = d.base + d.segDataStart[i];
     c.size = d.segSize[i];
     c.alignment = d.segAlignment[i];
     c.flags = d.segLinkingFlags[i];
-    c.comdat = d.segComdat[i];
-    c.discarded = excluded(c.comdat);
+    c.discarded = excluded(d.segComdat[i]);
     if ((c.flags & W.SEG_FLAG_TLS) === 0 && (d.segPrefix[i] & SEG_PREFIX_TLS) !== 0) c.flags |= W.SEG_FLAG_TLS;
     // String segments (alignment 1) are split and deduplicated at -O1 and above.
     if (c.flags & W.SEG_FLAG_STRINGS && c.alignment === 0 && ctx.config.optimize > 0 && c.size > 0) c.markMergeable();
     file.segments.push(c);
   }
-  binRelocs(file.segments, d.relocOffset, d.dataRelocStart, d.dataRelocEnd);
 
   // Functions.
   for (let i = 0; i < d.funcTypes.length; i++) {
     const c = new InputChunk(CHUNK_FUNCTION, file, d.funcSymbolName[i], gc);
     c.indexInFile = i;
-    c.sig = d.types[d.funcTypes[i]];
-    c.srcStart = d.codeStart + d.funcOffset[i];
     c.size = d.funcSize[i];
     c.debugName = d.funcDebugName[i] ?? '';
     c.exportName = d.funcExportName[i];
-    c.comdat = d.funcComdat[i];
-    c.discarded = excluded(c.comdat);
+    c.discarded = excluded(d.funcComdat[i]);
     file.functions.push(c);
   }
-  binRelocs(file.functions, d.relocOffset, d.codeRelocStart, d.codeRelocEnd);
 
   for (const t of d.tables) {
     const e = new InputElement(file, '', gc);
@@ -212,18 +213,11 @@ export function parseFile(ctx: Context, file: ObjFile): void {
     // Re-linking a cached object: its chunk objects were made by an earlier link (which is
     // over); reset their per-link state instead of allocating them again.
     tpl.epoch = ctx.epoch;
-    for (let ci = 0, customSections = tpl.customSections; ci < customSections.length; ci++) {
-      const c = customSections[ci];
-      resetChunk(c, file, gc, excluded(c.comdat));
-    }
-    for (let ci = 0, segments = tpl.segments; ci < segments.length; ci++) {
-      const c = segments[ci];
-      resetChunk(c, file, gc, excluded(c.comdat));
-    }
-    for (let ci = 0, functions = tpl.functions; ci < functions.length; ci++) {
-      const c = functions[ci];
-      resetChunk(c, file, gc, excluded(c.comdat));
-    }
+    // Chunk ci is the object's ci-th of its kind: comdats come straight from the columns.
+    for (let ci = 0, customSections = tpl.customSections; ci < customSections.length; ci++)
+      resetChunk(customSections[ci], file, gc, excluded(d.customSections[ci].comdat));
+    for (let ci = 0, segments = tpl.segments, comdat = d.segComdat; ci < segments.length; ci++) resetChunk(segments[ci], file, gc, excluded(comdat[ci]));
+    for (let ci = 0, functions = tpl.functions, comdat = d.funcComdat; ci < functions.length; ci++) resetChunk(functions[ci], file, gc, excluded(comdat[ci]));
     for (let i = 0; i < tpl.tables.length; i++) {
       resetElement(tpl.tables[i], file, gc);
       tpl.tables[i].tableType = d.tables[i];

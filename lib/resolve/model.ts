@@ -55,6 +55,9 @@ class ChunkExtra {
   // Functions
   exportName: string | undefined = undefined;
   debugName = '';
+  // Chunks without a file (synthesized functions, merged strings)
+  comdat = -1;
+  sig: FuncType | null = null;
 }
 
 /** Every chunk's extra until it needs its own: read, never written. */
@@ -76,27 +79,25 @@ const UNSPLIT_EXTRA: ChunkExtra = (() => {
 export class InputChunk {
   // Declaration order is the objects' field order: what every per-link pass reads (marking,
   // segment layout, relocation scan, plan) comes first, to share the first cache lines.
+  //
+  // What the parsed object says (relocation range, source offset, comdat, signature) is read
+  // off it by getters, not kept per chunk: a cache keeps every chunk, and each field is 8 bytes
+  // of every one that a fresh link copies out of the young generation.
   kind: number;
   live: boolean;
   file: ObjFile | null;
-  relocStart = 0;
-  relocEnd = 0;
   flags = 0;
   alignment = 0;
   size = 0;
   // Segments
   outputSeg: OutputSegment | null = null;
   outputSegmentOffset = 0;
-  comdat = -1;
   discarded = false;
-  /** Absolute offset of the chunk's bytes in its file buffer. */
-  srcStart = 0;
   // Offset inside the output section (code: from the section contents; custom: after the name).
   outSecOff = 0;
   /** The name, or null for an input data segment's until it is asked for (see `name`). */
   private nm: string | null;
   // Functions
-  sig: FuncType | null = null;
   functionIndex = NO_INDEX;
   tableIndex = NO_INDEX;
   /** Index of the function/segment/custom section in its file. */
@@ -198,6 +199,67 @@ export class InputChunk {
   }
   set debugName(v: string) {
     if (v !== this.x.debugName) this.own().debugName = v;
+  }
+
+  /** First of the chunk's relocations in its file's (ObjectData relocType, relocOffset, ...). */
+  get relocStart(): number {
+    const f = this.file;
+    if (f === null) return 0;
+    const k = this.kind;
+    if (k === CHUNK_FUNCTION) return f.data.funcRelocs![this.indexInFile << 1];
+    if (k === CHUNK_SEGMENT) return f.data.segRelocs![this.indexInFile << 1];
+    if (k === CHUNK_SECTION) return f.data.customSections[this.indexInFile].relocStart;
+    return 0;
+  }
+
+  /** End (exclusive) of the chunk's relocations. */
+  get relocEnd(): number {
+    const f = this.file;
+    if (f === null) return 0;
+    const k = this.kind;
+    if (k === CHUNK_FUNCTION) return f.data.funcRelocs![(this.indexInFile << 1) + 1];
+    if (k === CHUNK_SEGMENT) return f.data.segRelocs![(this.indexInFile << 1) + 1];
+    if (k === CHUNK_SECTION) return f.data.customSections[this.indexInFile].relocEnd;
+    return 0;
+  }
+
+  /** Absolute offset of the chunk's bytes in its file buffer (0 for synthesized ones). */
+  get srcStart(): number {
+    const f = this.file;
+    if (f === null) return 0;
+    const k = this.kind;
+    const d = f.data;
+    if (k === CHUNK_FUNCTION) return d.codeStart + d.funcOffset[this.indexInFile];
+    if (k === CHUNK_SEGMENT) return d.base + d.segDataStart[this.indexInFile];
+    if (k === CHUNK_SECTION) return d.customSections[this.indexInFile].start;
+    return 0;
+  }
+
+  /** Index of the chunk's comdat in its file, or -1 (a merged chunk: its last input's). */
+  get comdat(): number {
+    const f = this.file;
+    if (f === null) return this.x.comdat;
+    const k = this.kind;
+    if (k === CHUNK_FUNCTION) return f.data.funcComdat[this.indexInFile];
+    if (k === CHUNK_SEGMENT) return f.data.segComdat[this.indexInFile];
+    if (k === CHUNK_SECTION) return f.data.customSections[this.indexInFile].comdat;
+    return -1;
+  }
+  /** Only for chunks without a file (merged ones): an input's comdat is its parsed one. */
+  set comdat(v: number) {
+    if (this.file !== null) throw new Error('internal error: the comdat of an input chunk is its file\'s');
+    if (v !== this.x.comdat) this.own().comdat = v;
+  }
+
+  /** A function's signature (an input's from its file; a synthesized one's as set). */
+  get sig(): FuncType | null {
+    const f = this.file;
+    if (f !== null && this.kind === CHUNK_FUNCTION) return f.data.types[f.data.funcTypes[this.indexInFile]];
+    return this.x.sig;
+  }
+  set sig(v: FuncType | null) {
+    if (this.file !== null) throw new Error("internal error: the signature of an input function is its file's");
+    if (v !== this.x.sig) this.own().sig = v;
   }
 
   /**
