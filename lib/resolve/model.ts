@@ -203,23 +203,24 @@ export class InputChunk {
 
   /** First of the chunk's relocations in its file's (ObjectData relocType, relocOffset, ...). */
   get relocStart(): number {
-    const f = this.file;
-    if (f === null) return 0;
-    const k = this.kind;
-    if (k === CHUNK_FUNCTION) return f.data.funcRelocs![this.indexInFile << 1];
-    if (k === CHUNK_SEGMENT) return f.data.segRelocs![this.indexInFile << 1];
-    if (k === CHUNK_SECTION) return f.data.customSections[this.indexInFile].relocStart;
-    return 0;
+    return this.relocBound(0);
   }
 
   /** End (exclusive) of the chunk's relocations. */
   get relocEnd(): number {
+    return this.relocBound(1);
+  }
+
+  private relocBound(end: 0 | 1): number {
     const f = this.file;
     if (f === null) return 0;
     const k = this.kind;
-    if (k === CHUNK_FUNCTION) return f.data.funcRelocs![(this.indexInFile << 1) + 1];
-    if (k === CHUNK_SEGMENT) return f.data.segRelocs![(this.indexInFile << 1) + 1];
-    if (k === CHUNK_SECTION) return f.data.customSections[this.indexInFile].relocEnd;
+    if (k === CHUNK_FUNCTION) return f.data.funcRelocs![(this.indexInFile << 1) + end];
+    if (k === CHUNK_SEGMENT) return f.data.segRelocs![(this.indexInFile << 1) + end];
+    if (k === CHUNK_SECTION) {
+      const cs = f.data.customSections[this.indexInFile];
+      return end ? cs.relocEnd : cs.relocStart;
+    }
     return 0;
   }
 
