@@ -29,7 +29,7 @@ import {
   fileName,
 } from '../resolve/model.js';
 import { demangleName } from '../resolve/names.js';
-import { makeLocals, symbolAt } from '../resolve/file.js';
+import { makeLocals, relocRanges, symbolAt } from '../resolve/file.js';
 import { ByteWriter, scratchWriter } from '../util/writer.js';
 import { ulebSize } from '../util/leb.js';
 import { isExported } from '../gc/index.js';
@@ -73,13 +73,17 @@ function makeScanList(d: ObjectData): Uint32Array {
 function makeScanChunks(file: ObjFile): NonNullable<ObjectData['scanChunks']> {
   const d = file.data;
   if (d.scanList === null) makeScanList(d);
+  relocRanges(d);
   const before = d.scanBefore!;
-  const pick = (chunks: InputChunk[]) => {
+  // From the relocation ranges ([start, end) pairs per chunk), not the chunk objects.
+  const pick = (ranges: Uint32Array) => {
     const out: number[] = [];
-    for (let i = 0; i < chunks.length; i++) if (before[chunks[i].relocEnd] > before[chunks[i].relocStart]) out.push(i);
+    for (let i = 0; i < ranges.length; i += 2) if (before[ranges[i + 1]] > before[ranges[i]]) out.push(i >> 1);
     return Int32Array.from(out);
   };
-  return (d.scanChunks = { functions: pick(file.functions), segments: pick(file.segments), custom: pick(file.customSections) });
+  const custom = new Uint32Array(d.customSections.length * 2);
+  for (let i = 0; i < d.customSections.length; i++) (custom[2 * i] = d.customSections[i].relocStart), (custom[2 * i + 1] = d.customSections[i].relocEnd);
+  return (d.scanChunks = { functions: pick(d.funcRelocs!), segments: pick(d.segRelocs!), custom: pick(custom) });
 }
 
 /** Relocation types whose symbol scanChunk looks at even without the per-symbol checks. */

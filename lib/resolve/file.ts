@@ -76,7 +76,7 @@ function binRelocs(offset: Uint32Array, size: Uint32Array, offsets: Uint32Array,
 }
 
 /** The relocation ranges of a parsed object's functions and segments, made once per object. */
-function relocRanges(d: ObjectData): void {
+export function relocRanges(d: ObjectData): void {
   if (d.funcRelocs !== null) return;
   d.segRelocs = binRelocs(d.segSectionOffset, d.segSize, d.relocOffset, d.dataRelocStart, d.dataRelocEnd);
   d.funcRelocs = binRelocs(d.funcOffset, d.funcSize, d.relocOffset, d.codeRelocStart, d.codeRelocEnd);
