@@ -133,7 +133,7 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
   // Custom sections.
   for (let i = 0; i < d.customSections.length; i++) {
     const cs = d.customSections[i];
-    const c = new InputChunk(CHUNK_SECTION, file, cs.name, gc);
+    const c = new InputChunk(CHUNK_SECTION, file, '', gc);
     c.indexInFile = i;
     c.size = cs.size;
     c.discarded = excluded(cs.comdat);
@@ -150,7 +150,7 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
   // Data segments.
   for (let i = 0; i < d.segSize.length; i++) {
     // Named when first asked (segmentName): the prefix says what the layout needs.
-    const c = new InputChunk(CHUNK_SEGMENT, file, null, gc);
+    const c = new InputChunk(CHUNK_SEGMENT, file, '', gc);
     c.indexInFile = i;
     c.size = d.segSize[i];
     c.alignment = d.segAlignment[i];
@@ -164,7 +164,7 @@ function buildChunks(ctx: Context, file: ObjFile, excluded: (comdat: number) => 
 
   // Functions.
   for (let i = 0; i < d.funcTypes.length; i++) {
-    const c = new InputChunk(CHUNK_FUNCTION, file, d.funcSymbolName[i], gc);
+    const c = new InputChunk(CHUNK_FUNCTION, file, '', gc);
     c.indexInFile = i;
     c.size = d.funcSize[i];
     c.debugName = d.funcDebugName[i] ?? '';

@@ -27,15 +27,21 @@ export const CHUNK_SECTION = 2;
 /** A synthetic chunk holding deduplicated strings from mergeable chunks. */
 export const CHUNK_MERGED = 3;
 
+/** InputChunk bits besides the kind. */
+const CHUNK_KIND_MASK = 3;
+const CHUNK_LIVE = 4;
+const CHUNK_DISCARDED = 8;
+
 export const NO_INDEX = -1;
 /** lld's INVALID_INDEX (UINT32_MAX): what it writes for an index that was never assigned. */
 export const INVALID_INDEX = 0xffffffff;
 
 /**
- * What only some chunks have: string-merging state, a synthesized body, a custom section's
- * tombstone, a function's export or debug name. A link keeps tens of thousands of chunks (a cache
- * keeps them between links), nearly all of them plain function bodies, so these live off the
- * InputChunk, made when one of them is first set to something else than its default.
+ * What only some chunks have: string-merging state, and (in `more`) the rest. A link keeps tens
+ * of thousands of chunks (a cache keeps them between links), nearly all of them plain function
+ * bodies, so these live off the InputChunk, made when one of them is first set to something else
+ * than its default. The thousands of string chunks own one each (their pieces), so it holds only
+ * what they need.
  */
 class ChunkExtra {
   // Mergeable (string) chunks: piece starts in input, and where they went in the merged chunk,
@@ -46,6 +52,11 @@ class ChunkExtra {
   pieceEnd = 0;
   pieceOut: Float64Array | null = null;
   parent: InputChunk | null = null;
+  more: ChunkMore = NO_CHUNK_MORE;
+}
+
+/** The rarer extras: synthesized and merged chunks', custom sections', named functions'. */
+class ChunkMore {
   /** For CHUNK_MERGED: the chunks merged into it. */
   merged: InputChunk[] | null = null;
   /** Bytes of a synthesized chunk (synthetic functions, merged strings). */
@@ -56,9 +67,13 @@ class ChunkExtra {
   exportName: string | undefined = undefined;
   debugName = '';
   // Chunks without a file (synthesized functions, merged strings)
+  name = '';
   comdat = -1;
   sig: FuncType | null = null;
 }
+
+/** Every extra's `more` until it needs its own: read, never written. */
+const NO_CHUNK_MORE: ChunkMore = Object.freeze(new ChunkMore());
 
 /** Every chunk's extra until it needs its own: read, never written. */
 const NO_CHUNK_EXTRA: ChunkExtra = Object.freeze(new ChunkExtra());
@@ -83,8 +98,8 @@ export class InputChunk {
   // What the parsed object says (relocation range, source offset, comdat, signature) is read
   // off it by getters, not kept per chunk: a cache keeps every chunk, and each field is 8 bytes
   // of every one that a fresh link copies out of the young generation.
-  kind: number;
-  live: boolean;
+  /** The kind (CHUNK_*, bits 0-1), live (CHUNK_LIVE) and discarded (CHUNK_DISCARDED). */
+  private bits: number;
   file: ObjFile | null;
   flags = 0;
   alignment = 0;
@@ -92,11 +107,8 @@ export class InputChunk {
   // Segments
   outputSeg: OutputSegment | null = null;
   outputSegmentOffset = 0;
-  discarded = false;
   // Offset inside the output section (code: from the section contents; custom: after the name).
   outSecOff = 0;
-  /** The name, or null for an input data segment's until it is asked for (see `name`). */
-  private nm: string | null;
   // Functions
   functionIndex = NO_INDEX;
   tableIndex = NO_INDEX;
@@ -104,20 +116,38 @@ export class InputChunk {
   indexInFile = -1;
   private x: ChunkExtra = NO_CHUNK_EXTRA;
 
-  /** `name` null: an input data segment (file set, indexInFile its segment), named on demand. */
-  constructor(kind: number, file: ObjFile | null, name: string | null, gcSections: boolean) {
-    this.kind = kind;
+  /** An input chunk's name is its file's (`name` is ignored then); a synthesized one's is `name`. */
+  constructor(kind: number, file: ObjFile | null, name: string, gcSections: boolean) {
+    this.bits = kind | (gcSections ? 0 : CHUNK_LIVE);
     this.file = file;
-    this.nm = name;
-    this.live = !gcSections;
+    if (file === null) this.ownMore().name = name;
   }
 
-  get name(): string {
-    const n = this.nm;
-    return n !== null ? n : (this.nm = segmentName(this.file!.data, this.indexInFile));
+  get kind(): number {
+    return this.bits & CHUNK_KIND_MASK;
   }
-  set name(v: string) {
-    this.nm = v;
+  get live(): boolean {
+    return (this.bits & CHUNK_LIVE) !== 0;
+  }
+  set live(v: boolean) {
+    this.bits = v ? this.bits | CHUNK_LIVE : this.bits & ~CHUNK_LIVE;
+  }
+  /** In a comdat group that another file's copy won (lld InputChunk::discarded). */
+  get discarded(): boolean {
+    return (this.bits & CHUNK_DISCARDED) !== 0;
+  }
+  set discarded(v: boolean) {
+    this.bits = v ? this.bits | CHUNK_DISCARDED : this.bits & ~CHUNK_DISCARDED;
+  }
+
+  /** From the parsed object (a data segment's decoded when first asked for), or as synthesized. */
+  get name(): string {
+    const f = this.file;
+    if (f === null) return this.x.more.name;
+    const k = this.kind;
+    if (k === CHUNK_FUNCTION) return f.data.funcSymbolName[this.indexInFile];
+    if (k === CHUNK_SEGMENT) return segmentName(f.data, this.indexInFile);
+    return f.data.customSections[this.indexInFile].name;
   }
 
   /** Where this chunk's pieces are in a merged table: pieces [start, end) of `pieceIn`/`pieceOut`. */
@@ -152,6 +182,11 @@ export class InputChunk {
     own.pieceIn = x.pieceIn;
     return (this.x = own);
   }
+  /** This chunk's own `more`, made on the first write of a non-default value. */
+  private ownMore(): ChunkMore {
+    const x = this.own();
+    return x.more !== NO_CHUNK_MORE ? x.more : (x.more = new ChunkMore());
+  }
   get pieceIn(): Uint32Array | null {
     return this.x.pieceIn;
   }
@@ -171,34 +206,34 @@ export class InputChunk {
     if (v !== this.x.parent) this.own().parent = v;
   }
   get merged(): InputChunk[] | null {
-    return this.x.merged;
+    return this.x.more.merged;
   }
   set merged(v: InputChunk[] | null) {
-    if (v !== this.x.merged) this.own().merged = v;
+    if (v !== this.x.more.merged) this.ownMore().merged = v;
   }
   get body(): Uint8Array | null {
-    return this.x.body;
+    return this.x.more.body;
   }
   set body(v: Uint8Array | null) {
-    if (v !== this.x.body) this.own().body = v;
+    if (v !== this.x.more.body) this.ownMore().body = v;
   }
   get tombstone(): number {
-    return this.x.tombstone;
+    return this.x.more.tombstone;
   }
   set tombstone(v: number) {
-    if (v !== this.x.tombstone) this.own().tombstone = v;
+    if (v !== this.x.more.tombstone) this.ownMore().tombstone = v;
   }
   get exportName(): string | undefined {
-    return this.x.exportName;
+    return this.x.more.exportName;
   }
   set exportName(v: string | undefined) {
-    if (v !== this.x.exportName) this.own().exportName = v;
+    if (v !== this.x.more.exportName) this.ownMore().exportName = v;
   }
   get debugName(): string {
-    return this.x.debugName;
+    return this.x.more.debugName;
   }
   set debugName(v: string) {
-    if (v !== this.x.debugName) this.own().debugName = v;
+    if (v !== this.x.more.debugName) this.ownMore().debugName = v;
   }
 
   /** First of the chunk's relocations in its file's (ObjectData relocType, relocOffset, ...). */
@@ -239,7 +274,7 @@ export class InputChunk {
   /** Index of the chunk's comdat in its file, or -1 (a merged chunk: its last input's). */
   get comdat(): number {
     const f = this.file;
-    if (f === null) return this.x.comdat;
+    if (f === null) return this.x.more.comdat;
     const k = this.kind;
     if (k === CHUNK_FUNCTION) return f.data.funcComdat[this.indexInFile];
     if (k === CHUNK_SEGMENT) return f.data.segComdat[this.indexInFile];
@@ -249,18 +284,18 @@ export class InputChunk {
   /** Only for chunks without a file (merged ones): an input's comdat is its parsed one. */
   set comdat(v: number) {
     if (this.file !== null) throw new Error('internal error: the comdat of an input chunk is its file\'s');
-    if (v !== this.x.comdat) this.own().comdat = v;
+    if (v !== this.x.more.comdat) this.ownMore().comdat = v;
   }
 
   /** A function's signature (an input's from its file; a synthesized one's as set). */
   get sig(): FuncType | null {
     const f = this.file;
     if (f !== null && this.kind === CHUNK_FUNCTION) return f.data.types[f.data.funcTypes[this.indexInFile]];
-    return this.x.sig;
+    return this.x.more.sig;
   }
   set sig(v: FuncType | null) {
     if (this.file !== null) throw new Error("internal error: the signature of an input function is its file's");
-    if (v !== this.x.sig) this.own().sig = v;
+    if (v !== this.x.more.sig) this.ownMore().sig = v;
   }
 
   /**
