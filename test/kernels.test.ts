@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { mergeStringsTs, type MergedStrings } from '../lib/backend/merge.js';
-import { decodeRelocsReference } from '../lib/input/object.js';
+import { decodeRelocsReference, decodeRelocsTs } from '../lib/input/object.js';
 import * as W from '../lib/input/wasm.js';
 import { Rng } from './support/rng.js';
 import { loadNative } from '../lib/backend/native.js';
@@ -328,6 +328,13 @@ function randomRelocs(r: Rng): RelocCase {
   return { bytes: buf.subarray(lead, lead + bytes.length), count, secSize, ntypes, symKind, keep: r.chance(0.8), k: r.int(4), clean };
 }
 
+/** The section as the reader sees it: a Buffer over the whole file, start and end; then the rest. */
+function sectionArgs(c: RelocCase) {
+  const file = Buffer.from(c.bytes.buffer, c.bytes.byteOffset - 2 < 0 ? c.bytes.byteOffset : c.bytes.byteOffset - 2);
+  const start = c.bytes.byteOffset - file.byteOffset;
+  return [file, start, start + c.bytes.length, c.count, c.secSize, c.ntypes, c.symKind, c.keep] as const;
+}
+
 describe('decodeRelocs: native fast path and the TypeScript reference', () => {
   function outputs(c: RelocCase) {
     const n = c.k + c.count;
@@ -347,10 +354,7 @@ describe('decodeRelocs: native fast path and the TypeScript reference', () => {
     let cleanCount = 0;
     for (let it = 0; it < ITERATIONS * 3; it++) {
       const c = randomRelocs(r);
-      // The section as the reader sees it: a Buffer over the whole file, start and end.
-      const file = Buffer.from(c.bytes.buffer, c.bytes.byteOffset - 2 < 0 ? c.bytes.byteOffset : c.bytes.byteOffset - 2);
-      const start = c.bytes.byteOffset - file.byteOffset;
-      const args = [file, start, start + c.bytes.length, c.count, c.secSize, c.ntypes, c.symKind, c.keep] as const;
+      const args = sectionArgs(c);
       const a = outputs(c);
       const b = outputs(c);
       const got = native.decodeRelocs(...args, a.type, a.offset, a.index, a.addend, c.k, a.called);
@@ -371,6 +375,63 @@ describe('decodeRelocs: native fast path and the TypeScript reference', () => {
     }
     expect(cleanCount).toBeGreaterThan(ITERATIONS / 2);
     expect(fast).toBeGreaterThanOrEqual(cleanCount);
+  });
+
+  it('the TypeScript decoder (inline common entries) decodes and rejects exactly as the reference', () => {
+    const r = new Rng(SEED ^ 0x5a);
+    let accepted = 0;
+    let rejected = 0;
+    for (let it = 0; it < ITERATIONS * 3; it++) {
+      const c = randomRelocs(r);
+      const args = sectionArgs(c);
+      const run = (d: typeof decodeRelocsReference) => {
+        const out = outputs(c);
+        try {
+          return { next: d(...args, out.type, out.offset, out.index, out.addend, c.k, out.called), out };
+        } catch (e) {
+          return { error: (e as Error).message, offset: (e as { offset?: number }).offset };
+        }
+      };
+      const want = run(decodeRelocsReference);
+      const got = run(decodeRelocsTs);
+      expect(got).toEqual(want);
+      if ('error' in want) rejected++;
+      else accepted++;
+    }
+    expect(accepted).toBeGreaterThan(ITERATIONS / 2);
+    expect(rejected).toBeGreaterThan(ITERATIONS / 10);
+  });
+
+  it('the TypeScript decoder: every LEB length of offset, index and addend, near the end of the section', () => {
+    // Entries with offsets, indexes and addends of 1 to 5 bytes (padded too), the last ones
+    // within a few bytes of the end, where the inline path hands over to the reader.
+    for (const type of [W.R_FUNCTION_INDEX_LEB, W.R_MEMORY_ADDR_SLEB, W.R_MEMORY_ADDR_I32, W.R_MEMORY_ADDR_SLEB64, W.R_TYPE_INDEX_LEB]) {
+      for (const value of [0, 1, 63, 64, 127, 128, 8191, 8192, 16383, 16384, (1 << 21) - 1, 1 << 21, (1 << 28) - 1, 1 << 28, 2 ** 32 - 1]) {
+        for (const pad of [0, 1, 3]) {
+          const bytes: number[] = [];
+          const kind = W.relocSymbolKind(type);
+          const count = 4;
+          for (let i = 0; i < count; i++) {
+            uleb(bytes, type);
+            uleb(bytes, value + i, pad);
+            uleb(bytes, 0, i === 2 ? pad : 0);
+            if (W.relocHasAddend(type)) sleb(bytes, BigInt(i % 2 ? -value : value), pad);
+          }
+          const buf = new Uint8Array(bytes);
+          const symKind = new Uint8Array([kind < 0 ? 0 : kind]);
+          const args = [buf, 0, buf.length, count, 2 ** 32, 1, symKind, true] as const;
+          const run = (d: typeof decodeRelocsReference) => {
+            const out = outputs({ k: 0, count, symKind } as RelocCase);
+            try {
+              return { next: d(...args, out.type, out.offset, out.index, out.addend, 0, out.called), out };
+            } catch (e) {
+              return { error: (e as Error).message };
+            }
+          };
+          expect(run(decodeRelocsTs), `type ${type} value ${value} pad ${pad}`).toEqual(run(decodeRelocsReference));
+        }
+      }
+    }
   });
 
   it.skipIf(!native.ok)('every relocation type: the same tables (width, addend, symbol kind) as lib/input/wasm.ts', () => {

@@ -1204,7 +1204,7 @@ function parseNames(r: Reader, o: ObjectData): void {
 /**
  * Decodes one reloc.* section's entries into the object's arrays from index `k` (the native fast
  * path, native/relocs.cc): returns the index after the last entry written, or -1 when the
- * reference (decodeSection) must decide. Arguments as decodeSection's, flattened.
+ * TypeScript decoder (decodeSection) must decide. Arguments as decodeSection's, flattened.
  */
 export type DecodeRelocs = (
   bytes: Uint8Array,
@@ -1304,7 +1304,7 @@ function decodeWith(decoder: RelocDecoder, o: ObjectData, s: RawReloc, secSize: 
   const fast = call(t, of, ix, ad, cd);
   let next: number;
   try {
-    next = decodeSection(o, s, secSize, keep, k);
+    next = decodeSectionReference(o, s, secSize, keep, k);
   } catch (e) {
     if (fast >= 0) throw new Error(`backend parity failure: native relocation decoding accepted a section the reference rejects (${(e as Error).message})`);
     throw e;
@@ -1321,26 +1321,46 @@ function decodeWith(decoder: RelocDecoder, o: ObjectData, s: RawReloc, secSize: 
   return next;
 }
 
-/**
- * decodeSection with DecodeRelocs's flat arguments (for the parity tests): returns the next index,
- * or throws the InputError the reference words.
- */
-export const decodeRelocsReference: DecodeRelocs = (bytes, start, end, count, secSize, ntypes, symKind, keep, type, offset, index, addend, k, calledDirectly) => {
-  const o = {
-    types: { length: ntypes },
-    symKind,
-    relocType: type,
-    relocOffset: offset,
-    relocIndex: index,
-    relocAddend: addend,
-    calledDirectly,
-  } as unknown as ObjectData;
-  const sub = new Reader(bytes, start, end, 0, { file: 'relocs' });
-  return decodeSection(o, { target: 0, count, at: start, sub }, secSize, keep, k);
-};
+/** A section decoder with DecodeRelocs's flat arguments (for the parity tests). */
+function flatDecoder(decode: typeof decodeSection): DecodeRelocs {
+  return (bytes, start, end, count, secSize, ntypes, symKind, keep, type, offset, index, addend, k, calledDirectly) => {
+    const o = {
+      types: { length: ntypes },
+      symKind,
+      relocType: type,
+      relocOffset: offset,
+      relocIndex: index,
+      relocAddend: addend,
+      calledDirectly,
+    } as unknown as ObjectData;
+    const sub = new Reader(bytes, start, end, 0, { file: 'relocs' });
+    return decode(o, { target: 0, count, at: start, sub }, secSize, keep, k);
+  };
+}
+
+/** decodeSectionReference, flat: returns the next index, or throws the InputError the reference words. */
+export const decodeRelocsReference: DecodeRelocs = flatDecoder(decodeSectionReference);
+
+/** The TypeScript backend's decoder (decodeSection), flat, for its tests against the reference. */
+export const decodeRelocsTs: DecodeRelocs = flatDecoder(decodeSection);
+
+/** What one relocation entry must be (its type already known valid): lld's checks, its words. */
+function checkReloc(o: ObjectData, r: Reader, at: number, type: number, offset: number, index: number, secSize: number): void {
+  const kind = W.relocSymbolKind(type);
+  if (kind < 0) {
+    if (index >= o.types.length) r.fail(`invalid relocation type index: ${index}`, at);
+  } else {
+    if (index >= o.symKind.length) r.fail(`invalid relocation symbol index: ${index}`, at);
+    const sk = o.symKind[index];
+    const ok = sk === kind || (kind === W.SYMTAB_GLOBAL && (sk === W.SYMTAB_DATA || sk === W.SYMTAB_FUNCTION));
+    if (!ok) r.fail(`invalid relocation ${W.SYMTAB_KIND_NAMES[kind]} index (${W.RELOC_NAMES[type]} against a ${W.SYMTAB_KIND_NAMES[sk] ?? 'unknown'} symbol)`, at);
+    if (type === W.R_FUNCTION_INDEX_LEB) o.calledDirectly[index] = 1;
+  }
+  if (offset + W.RELOC_WIDTH[type] > secSize) r.fail(`invalid relocation offset: ${offset} (section size ${secSize})`, at);
+}
 
 /** The reference: decodes and checks one reloc.* section from index `k`; returns the next index. */
-function decodeSection(o: ObjectData, s: RawReloc, secSize: number, keep: boolean, k: number): number {
+function decodeSectionReference(o: ObjectData, s: RawReloc, secSize: number, keep: boolean, k: number): number {
   const r = s.sub;
   let prev = 0;
   for (let i = 0; i < s.count; i++) {
@@ -1353,17 +1373,7 @@ function decodeSection(o: ObjectData, s: RawReloc, secSize: number, keep: boolea
     if (W.relocHasAddend(type)) addend = r.sleb(W.relocIs64(type) ? 64 : 32);
     if (offset < prev) r.fail('relocations not in offset order', at);
     prev = offset;
-    const kind = W.relocSymbolKind(type);
-    if (kind < 0) {
-      if (index >= o.types.length) r.fail(`invalid relocation type index: ${index}`, at);
-    } else {
-      if (index >= o.symKind.length) r.fail(`invalid relocation symbol index: ${index}`, at);
-      const sk = o.symKind[index];
-      const ok = sk === kind || (kind === W.SYMTAB_GLOBAL && (sk === W.SYMTAB_DATA || sk === W.SYMTAB_FUNCTION));
-      if (!ok) r.fail(`invalid relocation ${W.SYMTAB_KIND_NAMES[kind]} index (${W.RELOC_NAMES[type]} against a ${W.SYMTAB_KIND_NAMES[sk] ?? 'unknown'} symbol)`, at);
-      if (type === W.R_FUNCTION_INDEX_LEB) o.calledDirectly[index] = 1;
-    }
-    if (offset + W.RELOC_WIDTH[type] > secSize) r.fail(`invalid relocation offset: ${offset} (section size ${secSize})`, at);
+    checkReloc(o, r, at, type, offset, index, secSize);
     if (!keep) continue;
     o.relocType[k] = type;
     o.relocOffset[k] = offset;
@@ -1371,6 +1381,74 @@ function decodeSection(o: ObjectData, s: RawReloc, secSize: number, keep: boolea
     o.relocAddend[k] = addend;
     k++;
   }
+  if (!r.atEnd) r.fail('reloc section ended prematurely', r.pos);
+  return k;
+}
+
+/**
+ * decodeSectionReference with the common entries decoded inline (the TypeScript backend's
+ * decoder): the same results and the same errors, which the parity tests check.
+ */
+function decodeSection(o: ObjectData, s: RawReloc, secSize: number, keep: boolean, k: number): number {
+  const r = s.sub;
+  const buf = r.buf;
+  const end = r.end;
+  let pos = r.pos;
+  let prev = 0;
+  for (let i = 0; i < s.count; i++) {
+    const at = pos;
+    let type = 0;
+    let offset = 0;
+    let index = 0;
+    let addend = 0;
+    // The common entry, inline: a one-byte type, offset and index of at most four bytes, a
+    // 32-bit addend of at most four, and 17 bytes left (so no byte read here is past the end).
+    // Anything else (longer or 64-bit LEBs, the last few entries) goes through the Reader,
+    // which also reports malformed ones.
+    let fast = end - pos >= 17 && buf[pos] < 0x80;
+    if (fast) {
+      type = buf[pos++];
+      let b = buf[pos++];
+      let shift = 7;
+      for (offset = b & 0x7f; b & 0x80 && shift < 28; shift += 7) offset |= ((b = buf[pos++]) & 0x7f) << shift;
+      if (b & 0x80) fast = false;
+      b = buf[pos++];
+      shift = 7;
+      for (index = b & 0x7f; b & 0x80 && shift < 28; shift += 7) index |= ((b = buf[pos++]) & 0x7f) << shift;
+      if (b & 0x80) fast = false;
+      if (fast && type <= W.R_FUNCTION_INDEX_I32 && W.relocHasAddend(type)) {
+        if (W.relocIs64(type)) fast = false;
+        else {
+          b = buf[pos++];
+          shift = 7;
+          for (addend = b & 0x7f; b & 0x80 && shift < 28; shift += 7) addend |= ((b = buf[pos++]) & 0x7f) << shift;
+          if (b & 0x80) fast = false;
+          // Sign-extend from the last byte's sign bit.
+          else if (shift < 32 && b & 0x40) addend |= -1 << shift;
+        }
+      }
+    }
+    if (!fast) {
+      r.pos = at;
+      type = r.uleb32();
+      offset = r.uleb32();
+      index = r.uleb32();
+      addend = 0;
+      if (type <= W.R_FUNCTION_INDEX_I32 && W.relocHasAddend(type)) addend = r.sleb(W.relocIs64(type) ? 64 : 32);
+      pos = r.pos;
+    }
+    if (type > W.R_FUNCTION_INDEX_I32) r.fail(`invalid relocation type: ${type}`, at);
+    if (offset < prev) r.fail('relocations not in offset order', at);
+    prev = offset;
+    checkReloc(o, r, at, type, offset, index, secSize);
+    if (!keep) continue;
+    o.relocType[k] = type;
+    o.relocOffset[k] = offset;
+    o.relocIndex[k] = index;
+    o.relocAddend[k] = addend;
+    k++;
+  }
+  r.pos = pos;
   if (!r.atEnd) r.fail('reloc section ended prematurely', r.pos);
   return k;
 }
