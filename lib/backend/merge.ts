@@ -61,10 +61,13 @@ export function mergeStringsTs(buffers: Uint8Array[], ranges: Uint32Array, align
   }
 
   // Deduplicate: a uid per piece, in order of first appearance (buffer, start, length, hash).
-  const ub = new Int32Array(total);
-  const us = new Uint32Array(total);
+  // Each new string's bytes are also copied into `pool`, back to back (ue: its end there): the
+  // sort and the placement then read one array, in order, not the input buffers at random.
   const ul = new Uint32Array(total);
   const uh = new Uint32Array(total);
+  const ue = new Uint32Array(total);
+  let pool = new Uint8Array(1024);
+  let poolSize = 0;
   const uidOf = new Int32Array(total);
   let n = 0;
   let cap = 16;
@@ -73,8 +76,7 @@ export function mergeStringsTs(buffers: Uint8Array[], ranges: Uint32Array, align
   const mask = cap - 1;
   let p = 0;
   for (let ci = 0; ci < nchunks; ci++) {
-    const bi = ranges[3 * ci];
-    const data = buffers[bi];
+    const data = buffers[ranges[3 * ci]];
     const limit = ranges[3 * ci + 1] + ranges[3 * ci + 2];
     const last = p + counts[ci];
     for (; p < last; p++) {
@@ -87,10 +89,9 @@ export function mergeStringsTs(buffers: Uint8Array[], ranges: Uint32Array, align
         const u = table[slot];
         if (u < 0) break;
         if (uh[u] === h && ul[u] === len) {
-          const other = buffers[ub[u]];
-          const os = us[u];
+          const os = ue[u] - len;
           let k = 0;
-          while (k < len && other[os + k] === data[st + k]) k++;
+          while (k < len && pool[os + k] === data[st + k]) k++;
           if (k === len) {
             uid = u;
             break;
@@ -100,11 +101,19 @@ export function mergeStringsTs(buffers: Uint8Array[], ranges: Uint32Array, align
       }
       if (uid < 0) {
         uid = n++;
-        ub[uid] = bi;
-        us[uid] = st;
         ul[uid] = len;
         uh[uid] = h;
         table[slot] = uid;
+        if (poolSize + len > pool.length) {
+          let cap = pool.length * 2;
+          while (cap < poolSize + len) cap *= 2;
+          const grown = new Uint8Array(cap);
+          grown.set(pool.subarray(0, poolSize));
+          pool = grown;
+        }
+        for (let k = 0; k < len; k++) pool[poolSize + k] = data[st + k];
+        poolSize += len;
+        ue[uid] = poolSize;
       }
       uidOf[p] = uid;
     }
@@ -112,8 +121,7 @@ export function mergeStringsTs(buffers: Uint8Array[], ranges: Uint32Array, align
 
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  const tail = (u: number, pos: number) => (pos >= ul[u] ? -1 : buffers[ub[u]][us[u] + ul[u] - 1 - pos]);
-  multikeySort(order, 0, n, 0, tail);
+  multikeySort(order, 0, n, 0, pool, ue, ul);
 
   // Place: each string after the previous one, unless it is a suffix of the previously placed
   // string and lands on the alignment.
@@ -126,12 +134,10 @@ export function mergeStringsTs(buffers: Uint8Array[], ranges: Uint32Array, align
   for (let k = 0; k < n; k++) {
     const u = order[k];
     if (prev >= 0 && ul[prev] >= ul[u]) {
-      const pd = buffers[ub[prev]];
-      const pe = us[prev] + ul[prev];
-      const d = buffers[ub[u]];
-      const e = us[u] + ul[u];
+      const pe = ue[prev];
+      const e = ue[u];
       let j = 1;
-      while (j <= ul[u] && pd[pe - j] === d[e - j]) j++;
+      while (j <= ul[u] && pool[pe - j] === pool[e - j]) j++;
       if (j > ul[u]) {
         const pos = size - ul[u];
         if (pos % align === 0) {
@@ -150,7 +156,7 @@ export function mergeStringsTs(buffers: Uint8Array[], ranges: Uint32Array, align
   const body = new Uint8Array(size);
   for (let i = 0; i < nplaced; i++) {
     const u = placed[i];
-    body.set(buffers[ub[u]].subarray(us[u], us[u] + ul[u]), off[u]);
+    body.set(pool.subarray(ue[u] - ul[u], ue[u]), off[u]);
   }
   // Starts relative to their chunk, and every piece's offset.
   const relStarts = new Uint32Array(total);
@@ -177,7 +183,9 @@ function grow(a: Uint32Array): Uint32Array {
  * (hostile inputs would otherwise recurse deeper than the JS stack): the partitions are disjoint,
  * so the order they are sorted in does not matter.
  */
-function multikeySort(v: Int32Array, lo0: number, hi0: number, pos0: number, tail: (u: number, pos: number) => number): void {
+function multikeySort(v: Int32Array, lo0: number, hi0: number, pos0: number, pool: Uint8Array, ue: Uint32Array, ul: Uint32Array): void {
+  // String u's byte at `pos` from its end (its NUL is position 0), or -1 before its start.
+  const tail = (u: number, pos: number) => (pos >= ul[u] ? -1 : pool[ue[u] - 1 - pos]);
   const todo: number[] = [lo0, hi0, pos0];
   while (todo.length) {
     let pos = todo.pop()!;
