@@ -156,7 +156,8 @@ export function mergeStringsTs(buffers: Uint8Array[], ranges: Uint32Array, align
   const body = new Uint8Array(size);
   for (let i = 0; i < nplaced; i++) {
     const u = placed[i];
-    body.set(pool.subarray(ue[u] - ul[u], ue[u]), off[u]);
+    // A loop, not a subarray per string (short strings, thousands of them).
+    for (let k = ue[u] - ul[u], d = off[u], e = ue[u]; k < e; k++, d++) body[d] = pool[k];
   }
   // Starts relative to their chunk, and every piece's offset.
   const relStarts = new Uint32Array(total);
