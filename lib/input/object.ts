@@ -399,11 +399,25 @@ function findLinking(buf: Uint8Array, start: number, end: number, ctx: ReadConte
   while (!r.atEnd) {
     const id = r.u8();
     const size = r.uleb32();
-    const body = r.sub(size);
-    if (id === W.SEC_CUSTOM && body.rawStr() === 'linking') return body;
+    const at = r.skip(size);
+    if (id !== W.SEC_CUSTOM) continue;
+    // A custom section's name, compared in place: an archive index scans every member this way,
+    // and most sections are not the one. A name that is not a one-byte length and its bytes
+    // inside the section is read by the Reader (which words the error, if any).
+    const n = buf[at];
+    if (size > 0 && n < 0x80 && n + 1 <= size) {
+      let same = n === LINKING.length;
+      for (let i = 0; same && i < n; i++) same = buf[at + 1 + i] === LINKING[i];
+      if (same) return new Reader(buf, at + 1 + n, at + size, start, ctx);
+      continue;
+    }
+    const body = new Reader(buf, at, at + size, start, ctx);
+    if (body.rawStr() === 'linking') return body;
   }
   return undefined;
 }
+
+const LINKING = new TextEncoder().encode('linking');
 
 /**
  * The names of the defined, non-local symbols of an object: what an archive member offers

@@ -18,6 +18,13 @@ const KEEP_NAMES = 1 << 18;
  */
 const INITIAL = 1 << 14;
 
+/**
+ * `slot`'s first contents, copied by each NameIds: one allocation of the final size, packed
+ * (filled, not sized: a holey array would be slower to index), instead of growing it by pushes.
+ */
+const INITIAL_SLOTS: (Symbol | number)[] = [];
+for (let i = 0; i < INITIAL; i++) INITIAL_SLOTS.push(0);
+
 export class NameIds {
   private readonly ids = new Map<string, number>();
   /** Ids handed out. */
@@ -28,7 +35,7 @@ export class NameIds {
    */
   stamp = new Int32Array(INITIAL);
   /** Per id: the symbol table's value (see SymbolTable), valid when `stamp` is the link's. */
-  readonly slot: (Symbol | number)[] = [];
+  readonly slot: (Symbol | number)[];
   /** Per id: the generation of the last link in which an archive's lazy block offered it. */
   offered = new Int32Array(INITIAL);
   private gen = 0;
@@ -37,7 +44,7 @@ export class NameIds {
 
   /** `keep`: the names kept beyond four times a link's (see `full`; tests make it small). */
   constructor(readonly keep = KEEP_NAMES) {
-    for (let i = 0; i < INITIAL; i++) this.slot.push(0);
+    this.slot = INITIAL_SLOTS.slice();
   }
 
   /** Ids given a table entry in this generation (counted by the symbol table). */
