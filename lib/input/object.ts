@@ -193,6 +193,8 @@ export interface ObjectData {
    */
   funcRelocs: Uint32Array | null;
   segRelocs: Uint32Array | null;
+  /** Not parsed: the custom sections that may be copied to the output (layout/writer.ts). */
+  copiedCustom: Int32Array | null;
   /**
    * Not parsed: the relocation scan's memo (layout/writer.ts scanList): the indices of the
    * relocations it acts on without per-symbol checks, and per relocation how many precede it.
@@ -547,6 +549,7 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     liveRefs: null,
     funcRelocs: null,
     segRelocs: null,
+    copiedCustom: null,
     scanList: null,
     scanBefore: null,
     scanChunks: null,

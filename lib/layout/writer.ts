@@ -69,6 +69,23 @@ function makeScanList(d: ObjectData): Uint32Array {
   return (d.scanList = list);
 }
 
+/**
+ * The custom sections of an object that may go to the output (not the linker's own: linking,
+ * name, producers, target features, relocations, embedded bitcode), found once per object:
+ * most objects have none, and the names are compared per link otherwise.
+ */
+function copiedCustomSections(d: ObjectData): Int32Array {
+  if (d.copiedCustom !== null) return d.copiedCustom;
+  const out: number[] = [];
+  for (let i = 0; i < d.customSections.length; i++) {
+    const n = d.customSections[i].name;
+    if (n === 'linking' || n === 'name' || n === 'producers' || n === 'target_features' || n.startsWith('reloc.')) continue;
+    if (n === '.llvmbc' || n === '.llvmcmd') continue;
+    out.push(i);
+  }
+  return (d.copiedCustom = Int32Array.from(out));
+}
+
 /** Which of `file`'s chunks have relocations in its object's scan list. */
 function makeScanChunks(file: ObjFile): NonNullable<ObjectData['scanChunks']> {
   const d = file.data;
@@ -454,7 +471,14 @@ export class Writer {
         const i = fields.indexOf(p.name);
         if (i < 0) continue;
         const list = this.producers[i];
-        for (const [name, version] of p.values) if (!list.some(([n]) => n === name)) list.push([name, version]);
+        // Index loops, no destructuring: this runs per object and link, mostly unoptimized (a
+        // destructuring pattern steps an iterator).
+        for (let vi = 0, values = p.values; vi < values.length; vi++) {
+          const v = values[vi];
+          let known = false;
+          for (let li = 0; li < list.length && !known; li++) known = list[li][0] === v[0];
+          if (!known) list.push(v);
+        }
       }
     }
   }
@@ -1257,12 +1281,11 @@ export class Writer {
     const stripDebug = cfg.stripDebug || cfg.stripAll;
     for (let fileIndex = 0, objectFiles = this.ctx.objectFiles; fileIndex < objectFiles.length; fileIndex++) {
       const file = objectFiles[fileIndex];
-      for (let ci = 0, customSections = file.customSections; ci < customSections.length; ci++) {
-        const c = customSections[ci];
+      const copied = copiedCustomSections(file.data);
+      for (let k = 0; k < copied.length; k++) {
+        const c = file.customSections[copied[k]];
         if (c.discarded || c.size === 0) continue;
         const n = c.name;
-        if (n === 'linking' || n === 'name' || n === 'producers' || n === 'target_features' || n.startsWith('reloc.')) continue;
-        if (n === '.llvmbc' || n === '.llvmcmd') continue;
         if (stripDebug && n.startsWith('.debug_')) continue;
         let list = this.customSections.get(n);
         if (!list) this.customSections.set(n, (list = []));
