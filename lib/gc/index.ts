@@ -4,7 +4,7 @@
 import type { ObjectData } from '../input/object.js';
 import * as W from '../input/wasm.js';
 import type { Context } from '../resolve/context.js';
-import { CHUNK_FUNCTION, CHUNK_SEGMENT, DefinedData, type InputChunk, type ObjFile, type Symbol } from '../resolve/model.js';
+import { chunkRelocs, DefinedData, type InputChunk, type ObjFile, type Symbol } from '../resolve/model.js';
 import { symbolAt } from '../resolve/file.js';
 
 /** Per relocation type: 1 for the table-index types (they keep nothing alive through a stub). */
@@ -142,10 +142,9 @@ export function markLive(ctx: Context): void {
     const d = file.data;
     // The chunk's relocation range off the parsed object (the getters, not inlined in this
     // large function, cost a call each for every live chunk).
-    const kind = c.kind;
-    const ranges = kind === CHUNK_FUNCTION ? d.funcRelocs : kind === CHUNK_SEGMENT ? d.segRelocs : null;
-    const relocStart = ranges !== null ? ranges[c.indexInFile << 1] : c.relocStart;
-    const relocEnd = ranges !== null ? ranges[(c.indexInFile << 1) + 1] : c.relocEnd;
+    const ranges = chunkRelocs(d, c.kind)!;
+    const relocStart = ranges[c.indexInFile << 1];
+    const relocEnd = ranges[(c.indexInFile << 1) + 1];
     if (relocStart === relocEnd) continue;
     const end = chunkRefs(d, relocStart, relocEnd);
     const refs = d.liveRefs!;

@@ -187,12 +187,13 @@ export interface ObjectData {
    */
   liveRefs: Uint32Array | null;
   /**
-   * Not parsed: each function's and data segment's relocations, as [start, end) pairs into the
+   * Not parsed: each function's, data segment's and custom section's relocations, as [start, end) pairs into the
    * relocation columns, derived on first use (resolve/file.ts relocRanges) and kept with the
    * cached object.
    */
   funcRelocs: Uint32Array | null;
   segRelocs: Uint32Array | null;
+  customRelocs: Uint32Array | null;
   /** Not parsed: the custom sections that may be copied to the output (layout/writer.ts). */
   copiedCustom: Int32Array | null;
   /**
@@ -549,6 +550,7 @@ export function parseObject(buf: Uint8Array, start: number, end: number, ctx: Re
     liveRefs: null,
     funcRelocs: null,
     segRelocs: null,
+    customRelocs: null,
     copiedCustom: null,
     scanList: null,
     scanBefore: null,

@@ -29,7 +29,7 @@ import {
   fileName,
 } from '../resolve/model.js';
 import { demangleName } from '../resolve/names.js';
-import { makeLocals, relocRanges, symbolAt } from '../resolve/file.js';
+import { makeLocals, symbolAt } from '../resolve/file.js';
 import { ByteWriter, scratchWriter } from '../util/writer.js';
 import { ulebSize } from '../util/leb.js';
 import { isExported } from '../gc/index.js';
@@ -90,7 +90,6 @@ function copiedCustomSections(d: ObjectData): Int32Array {
 function makeScanChunks(file: ObjFile): NonNullable<ObjectData['scanChunks']> {
   const d = file.data;
   if (d.scanList === null) makeScanList(d);
-  relocRanges(d);
   const before = d.scanBefore!;
   // From the relocation ranges ([start, end) pairs per chunk), not the chunk objects.
   const pick = (ranges: Uint32Array) => {
@@ -98,9 +97,7 @@ function makeScanChunks(file: ObjFile): NonNullable<ObjectData['scanChunks']> {
     for (let i = 0; i < ranges.length; i += 2) if (before[ranges[i + 1]] > before[ranges[i]]) out.push(i >> 1);
     return Int32Array.from(out);
   };
-  const custom = new Uint32Array(d.customSections.length * 2);
-  for (let i = 0; i < d.customSections.length; i++) (custom[2 * i] = d.customSections[i].relocStart), (custom[2 * i + 1] = d.customSections[i].relocEnd);
-  return (d.scanChunks = { functions: pick(d.funcRelocs!), segments: pick(d.segRelocs!), custom: pick(custom) });
+  return (d.scanChunks = { functions: pick(d.funcRelocs!), segments: pick(d.segRelocs!), custom: pick(d.customRelocs!) });
 }
 
 /** Relocation types whose symbol scanChunk looks at even without the per-symbol checks. */

@@ -14,6 +14,7 @@ import {
   INVALID_INDEX,
   CHUNK_FUNCTION,
   CHUNK_SEGMENT,
+  chunkRelocs,
   LazyKind,
   NO_INDEX,
   SharedFunction,
@@ -143,25 +144,18 @@ export function buildPlan(ctx: Context, layout: Layout): P.WritePlan {
     const d = f.data;
     const idx = c.indexInFile;
     const kind = c.kind;
-    let relocStart = 0;
-    let relocEnd = 0;
+    const ranges = chunkRelocs(d, kind)!;
+    const relocStart = ranges[idx << 1];
+    const relocEnd = ranges[(idx << 1) + 1];
     let sectionOffset = 0;
     let srcStart: number;
     if (kind === CHUNK_FUNCTION) {
-      relocStart = d.funcRelocs![idx << 1];
-      relocEnd = d.funcRelocs![(idx << 1) + 1];
       sectionOffset = d.funcOffset[idx];
       srcStart = d.codeStart + sectionOffset;
     } else if (kind === CHUNK_SEGMENT) {
-      relocStart = d.segRelocs![idx << 1];
-      relocEnd = d.segRelocs![(idx << 1) + 1];
       sectionOffset = d.segSectionOffset[idx];
       srcStart = d.base + d.segDataStart[idx];
-    } else {
-      relocStart = c.relocStart;
-      relocEnd = c.relocEnd;
-      srcStart = c.srcStart;
-    }
+    } else srcStart = c.srcStart;
     let planned: number = P.NO_FILE;
     if (relocEnd > relocStart) planned = lastPlanFile >= 0 ? lastPlanFile : (lastPlanFile = fileOf(f));
     // The chunk's segment's start address plus its offset in it (va(0) less its own offset).

@@ -75,11 +75,17 @@ function binRelocs(offset: Uint32Array, size: Uint32Array, offsets: Uint32Array,
   return out;
 }
 
-/** The relocation ranges of a parsed object's functions and segments, made once per object. */
-export function relocRanges(d: ObjectData): void {
+/** The relocation ranges of a parsed object's chunks (see chunkRelocs), made once per object. */
+function relocRanges(d: ObjectData): void {
   if (d.funcRelocs !== null) return;
   d.segRelocs = binRelocs(d.segSectionOffset, d.segSize, d.relocOffset, d.dataRelocStart, d.dataRelocEnd);
   d.funcRelocs = binRelocs(d.funcOffset, d.funcSize, d.relocOffset, d.codeRelocStart, d.codeRelocEnd);
+  const custom = new Uint32Array(d.customSections.length * 2);
+  for (let i = 0; i < d.customSections.length; i++) {
+    custom[2 * i] = d.customSections[i].relocStart;
+    custom[2 * i + 1] = d.customSections[i].relocEnd;
+  }
+  d.customRelocs = custom;
 }
 
 /** Per cached object: the chunks of its last link, reused by the next one (see parseFile). */

@@ -90,6 +90,14 @@ const UNSPLIT_EXTRA: ChunkExtra = (() => {
   return Object.freeze(x);
 })();
 
+/**
+ * The relocation ranges of `d`'s chunks of `kind`, as [start, end) pairs by index in the file
+ * (binned once per parsed object when its chunks are first made); null for a kind no file has.
+ */
+export function chunkRelocs(d: ObjectData, kind: number): Uint32Array | null {
+  return kind === CHUNK_FUNCTION ? d.funcRelocs : kind === CHUNK_SEGMENT ? d.segRelocs : kind === CHUNK_SECTION ? d.customRelocs : null;
+}
+
 /** A function body, data segment or custom section from an input (or synthesized). */
 export class InputChunk {
   // Declaration order is the objects' field order: what every per-link pass reads (marking,
@@ -248,15 +256,8 @@ export class InputChunk {
 
   private relocBound(end: 0 | 1): number {
     const f = this.file;
-    if (f === null) return 0;
-    const k = this.kind;
-    if (k === CHUNK_FUNCTION) return f.data.funcRelocs![(this.indexInFile << 1) + end];
-    if (k === CHUNK_SEGMENT) return f.data.segRelocs![(this.indexInFile << 1) + end];
-    if (k === CHUNK_SECTION) {
-      const cs = f.data.customSections[this.indexInFile];
-      return end ? cs.relocEnd : cs.relocStart;
-    }
-    return 0;
+    const ranges = f === null ? null : chunkRelocs(f.data, this.kind);
+    return ranges === null ? 0 : ranges[(this.indexInFile << 1) + end];
   }
 
   /** Absolute offset of the chunk's bytes in its file buffer (0 for synthesized ones). */
